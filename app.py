@@ -1,0 +1,193 @@
+"""PixelPerfect's Gradio Space: upload a face photo, see whether it is usable and what to fix.
+
+Endpoints (see the README for a gradio_client snippet):
+  /analyze        one image file → the report dict
+  /analyze_batch  a list of image files → a list of report dicts
+"""
+
+import html
+import os
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from pixelperfect import Analyzer, ImageError
+from pixelperfect.defects import DEFECT_NAMES, DEFECTS, apply_defect
+from pixelperfect.images import MAX_MEGAPIXELS, MAX_UPLOAD_MB, load_image
+from pixelperfect.measures import GOOD_FROM, MEASURES, POOR_BELOW
+
+analyzer = Analyzer()
+EXAMPLES_DIR = Path(os.environ.get("PIXELPERFECT_EXAMPLES_DIR", Path(tempfile.gettempdir()) / "pixelperfect-examples"))
+LEVEL_COLOURS = {"good": "#1a7f37", "fair": "#b7791f", "poor": "#c53030"}
+
+
+def build_examples(folder: Path = EXAMPLES_DIR) -> list[str]:
+    """Two public-domain portraits and one degraded copy per defect, written once to a cache folder."""
+    import skimage.data
+    from matplotlib import cbook
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with Image.open(cbook.get_sample_data("grace_hopper.jpg")) as image:
+        grace = np.asarray(image.convert("RGB"))
+    photos = {"grace_hopper": grace, "astronaut": skimage.data.astronaut()}
+    for index, name in enumerate(DEFECT_NAMES):
+        photos[f"grace_hopper_{name}"] = apply_defect(grace, name, 1, np.random.default_rng(index))[0]
+    paths = []
+    for name, photo in photos.items():
+        path = folder / f"{name}.png"
+        if not path.exists():
+            Image.fromarray(photo).save(path)
+        paths.append(str(path))
+    return paths
+
+
+def report_for(path: str) -> dict:
+    try:
+        return analyzer.analyze(path).to_dict()
+    except ImageError as error:
+        raise gr.Error(str(error), title="Cannot analyse this file") from None
+
+
+def analyze(image: str) -> dict:
+    """Check the quality of one face photo.
+
+    Finds the face, says whether the photo is good enough for an ID check or a profile, which defects it
+    has (blur, noise, exposure, compression, low_resolution, color, transmission, other), scores its
+    clarity, brightness, noise, contrast, exposure, colour, compression and resolution from 0 to 100,
+    and gives plain-language suggestions to retake a better photo.
+
+    Args:
+        image: the photo to check (JPEG, PNG, WebP, BMP, TIFF or GIF).
+
+    Returns:
+        A report with verdict ("good"/"bad"), p_bad, usable, defects (probability per defect),
+        measures (value, score, level per measure), suggestions and face (found, count, outcome, box).
+    """
+    if not image:
+        raise gr.Error("Upload a photo first.")
+    return report_for(image)
+
+
+def analyze_batch(images: list[str]) -> list[dict]:
+    """Check the quality of several face photos at once; returns one report per photo, in order.
+
+    Args:
+        images: the photos to check.
+    """
+    if not images:
+        raise gr.Error("Upload at least one photo.")
+    try:
+        return [report.to_dict() for report in analyzer.analyze_batch(list(images))]
+    except ImageError as error:
+        raise gr.Error(str(error), title="Cannot analyse one of the files") from None
+
+
+# ---------------------------------------------------------------- how a report looks
+
+
+def verdict_html(report: dict) -> str:
+    if not report["face"]["found"]:
+        title, colour, detail = "NO FACE FOUND", LEVEL_COLOURS["poor"], report["face"]["message"]
+    elif report["verdict"] == "good":
+        confidence = 1 - report["p_bad"]
+        title = "GOOD PHOTO" if report["usable"] else "GOOD QUALITY, BUT CHECK THE FRAMING"
+        colour = LEVEL_COLOURS["good"] if report["usable"] else LEVEL_COLOURS["fair"]
+        detail = f"{confidence:.0%} confident it is usable." + (
+            "" if report["usable"] else " " + report["face"]["message"])
+    else:
+        title, colour = "BAD PHOTO", LEVEL_COLOURS["poor"]
+        found = [n.replace("_", " ") for n, p in sorted(report["defects"].items(), key=lambda kv: -kv[1]) if p >= 0.5]
+        detail = f"{report['p_bad']:.0%} confident it is not usable" + (f": {', '.join(found)}." if found else ".")
+    return (f'<div style="border-radius:12px;padding:18px 22px;background:{colour};color:white">'
+            f'<div style="font-size:2em;font-weight:700">{title}</div>'
+            f'<div style="font-size:1.1em">{html.escape(detail)}</div></div>')
+
+
+def bars_html(measures: dict) -> str:
+    band = (f"linear-gradient(to right, {LEVEL_COLOURS['poor']}33 0 {POOR_BELOW}%, "
+            f"{LEVEL_COLOURS['fair']}33 {POOR_BELOW}% {GOOD_FROM}%, {LEVEL_COLOURS['good']}33 {GOOD_FROM}% 100%)")
+    rows = []
+    for name, result in measures.items():
+        measure = MEASURES[name]
+        colour = LEVEL_COLOURS[result["level"]]
+        rows.append(
+            f'<div style="margin:6px 0" title="{html.escape(measure.description)}">'
+            f'<div style="display:flex;justify-content:space-between"><b>{measure.label}</b>'
+            f'<span>{result["score"]:.0f}/100 · {result["level"]} · {result["value"]:g} {html.escape(measure.unit)}'
+            f'</span></div><div style="position:relative;height:14px;border-radius:7px;background:{band}">'
+            f'<div style="width:{result["score"]:.0f}%;height:100%;border-radius:7px;background:{colour}"></div>'
+            f'</div></div>')
+    legend = (f'<div style="font-size:0.85em;opacity:0.8">Bands: poor below {POOR_BELOW:.0f}, fair to '
+              f'{GOOD_FROM:.0f}, good above. Scores are calibrated on face photos and their degraded copies.</div>')
+    return "".join(rows) + legend
+
+
+def suggestions_markdown(report: dict) -> str:
+    if not report["suggestions"]:
+        return "**Nothing to fix.** This photo is ready to use."
+    return "\n".join(f"{i}. {text}" for i, text in enumerate(report["suggestions"], 1))
+
+
+def show(image: str):
+    """The UI's handler: the report, rendered for people."""
+    report = analyze(image)
+    photo = load_image(image)
+    boxes = []
+    if report["face"]["box"]:
+        x, y, w, h = report["face"]["box"]
+        boxes.append(((max(x, 0), max(y, 0), min(x + w, photo.shape[1]), min(y + h, photo.shape[0])), "face"))
+    defects = {name.replace("_", " "): report["defects"][name] for name in DEFECT_NAMES}
+    return (verdict_html(report), defects, bars_html(report["measures"]), suggestions_markdown(report),
+            (photo, boxes), report)
+
+
+# ---------------------------------------------------------------- the page
+
+DEFECT_TABLE = "\n".join(f"| {name.replace('_', ' ')} | {DEFECTS[name].description} |" for name in DEFECT_NAMES)
+
+with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(600, 600)) as demo:
+    gr.Markdown("# PixelPerfect\nIs this face photo usable? Upload one, use your webcam or paste from the "
+                "clipboard. The photo is analysed in memory and not kept.")
+    with gr.Row():
+        with gr.Column(scale=1):
+            photo_input = gr.Image(label="Face photo", type="filepath", sources=["upload", "webcam", "clipboard"],
+                                   height=360)
+            check = gr.Button("Check photo", variant="primary")
+            gr.Examples(examples=build_examples(), inputs=photo_input, label="Examples: two portraits and one "
+                        "copy with each defect", examples_per_page=10)
+            gr.Markdown(f"Limits: {MAX_UPLOAD_MB} MB per file, {MAX_MEGAPIXELS} megapixels.")
+        with gr.Column(scale=1):
+            verdict = gr.HTML()
+            with gr.Tabs():
+                with gr.Tab("Result"):
+                    advice = gr.Markdown(label="What to do")
+                    defect_bars = gr.Label(label="Defects (probability)", num_top_classes=len(DEFECT_NAMES))
+                    metric_bars = gr.HTML(label="Measures")
+                with gr.Tab("Face"):
+                    face_view = gr.AnnotatedImage(label="Detected face")
+                with gr.Tab("JSON report"):
+                    report_json = gr.JSON(label="Report")
+                with gr.Tab("About"):
+                    gr.Markdown("| defect | what it means |\n|---|---|\n" + DEFECT_TABLE)
+
+    outputs = [verdict, defect_bars, metric_bars, advice, face_view, report_json]
+    check.click(show, photo_input, outputs, api_visibility="private")
+    photo_input.upload(show, photo_input, outputs, api_visibility="private")
+
+    # The programmatic endpoints, named as documented, with components the page does not show.
+    with gr.Row(visible=False):
+        api_file = gr.File(type="filepath", label="image")
+        api_files = gr.File(type="filepath", file_count="multiple", label="images")
+        api_report = gr.JSON(label="report")
+        api_reports = gr.JSON(label="reports")
+    gr.Button(visible=False).click(analyze, api_file, api_report, api_name="analyze")
+    gr.Button(visible=False).click(analyze_batch, api_files, api_reports, api_name="analyze_batch")
+
+# Two requests at a time keep both cores busy without thrashing; more wait in the queue.
+demo.queue(default_concurrency_limit=2, max_size=64)
+
+if __name__ == "__main__":
+    demo.launch(mcp_server=True, footer_links=["api", "gradio"])

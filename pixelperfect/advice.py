@@ -1,0 +1,103 @@
+"""Plain-language suggestions: what to do to retake or resend a better photo.
+
+Every defect and every measure maps to an `Advice`. Advice with the same ``fix`` is the same action
+(a blurry photo and a low clarity bar both mean "hold still and focus"), so it is given once, at
+the rank of its strongest signal. Suggestions come worst first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .measures import MEASURES, _calibration
+
+
+@dataclass(frozen=True)
+class Advice:
+    fix: str
+    text: str
+
+
+STEADY = Advice("steady", "Hold the phone steady with both hands or lean on something, and tap your face on the "
+                          "screen so the camera focuses on it.")
+MORE_LIGHT = Advice("more_light", "Find more light: face a window or a lamp. In dim light the camera turns up its "
+                                  "sensitivity and the photo gets grainy and dark.")
+LESS_LIGHT = Advice("less_light", "Your face is too bright: step out of direct sunlight or away from the flash, "
+                                  "and avoid a bright window behind you.")
+EVEN_LIGHT = Advice("even_light", "Use soft, even light from the front; avoid a bright window or lamp behind you, "
+                                  "which leaves the face flat or in shadow.")
+NATURAL_COLOUR = Advice("natural_colour", "Colours look unnatural: turn off filters and beauty modes, and take "
+                                          "the photo in daylight rather than under coloured lamps.")
+ORIGINAL_FILE = Advice("original_file", "Send the original photo, not a screenshot, a forwarded copy or one saved "
+                                        "from a chat app, which are heavily compressed.")
+MORE_PIXELS = Advice("more_pixels", "The face has too few pixels: move closer or use the main camera at full "
+                                    "resolution, and do not send a thumbnail or an enlarged small picture.")
+RESEND = Advice("resend", "The file looks damaged (stripes, grey or shifted blocks): upload it again, and if that "
+                          "does not help, take a new photo.")
+CLEAN_LENS = Advice("clean_lens", "Wipe the camera lens, and keep strong lights and the sun out of the frame; "
+                                  "fog, smudges or glare veil the face.")
+
+DEFECT_ADVICE: dict[str, Advice] = {
+    "blur": STEADY,
+    "noise": MORE_LIGHT,
+    "exposure": EVEN_LIGHT,  # refined by the brightness bar: too dark → more light, too bright → less
+    "compression": ORIGINAL_FILE,
+    "low_resolution": MORE_PIXELS,
+    "color": NATURAL_COLOUR,
+    "transmission": RESEND,
+    "other": CLEAN_LENS,
+}
+
+# (measure, side) → advice; side is "low" or "high" of the good range.
+MEASURE_ADVICE: dict[tuple[str, str], Advice] = {
+    ("clarity", "low"): STEADY,
+    ("brightness", "low"): MORE_LIGHT,
+    ("brightness", "high"): LESS_LIGHT,
+    ("noise", "high"): MORE_LIGHT,
+    ("contrast", "low"): EVEN_LIGHT,
+    ("exposure", "high"): EVEN_LIGHT,
+    ("color", "high"): NATURAL_COLOUR,
+    ("compression", "high"): ORIGINAL_FILE,
+    ("resolution", "low"): MORE_PIXELS,
+}
+
+FAIR_WEIGHT = 0.5  # a "fair" bar counts half as much as a "poor" one
+
+
+def side(name: str, value: float) -> str:
+    """Whether a raw value is on the low or the high side of what good photos show."""
+    measure = MEASURES[name]
+    if measure.better == "middle":
+        return "low" if value < _calibration()["measures"][name]["centre"] else "high"
+    return "low" if measure.better == "higher" else "high"
+
+
+def suggestions(defects: dict[str, float] | None = None, measures: dict[str, dict] | None = None,
+                face_message: str | None = None, threshold: float = 0.5) -> list[str]:
+    """Ordered, de-duplicated advice from defect probabilities, measure results and the face outcome."""
+    ranked: list[tuple[float, Advice]] = []
+    measures = measures or {}
+    too_bright = "brightness" in measures and side("brightness", measures["brightness"]["value"]) == "high"
+    too_dark = "brightness" in measures and measures["brightness"]["level"] != "good" and not too_bright
+    for name, probability in (defects or {}).items():
+        if probability >= threshold:
+            advice = DEFECT_ADVICE[name]
+            if name == "exposure" and (too_bright or too_dark):
+                advice = LESS_LIGHT if too_bright else MORE_LIGHT
+            ranked.append((probability, advice))
+    for name, result in measures.items():
+        if result["level"] == "good":
+            continue
+        weight = 1.0 if result["level"] == "poor" else FAIR_WEIGHT
+        advice = MEASURE_ADVICE.get((name, side(name, result["value"])))
+        if advice:
+            ranked.append((weight * (1 - result["score"] / 100), advice))
+    ranked.sort(key=lambda item: item[0], reverse=True)
+    texts, seen = [], set()
+    if face_message:
+        texts.append(face_message)
+    for _, advice in ranked:
+        if advice.fix not in seen:
+            seen.add(advice.fix)
+            texts.append(advice.text)
+    return texts

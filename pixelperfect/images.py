@@ -1,0 +1,108 @@
+"""Any upload → an upright RGB ``uint8`` array, or one clear `ImageError` a person can act on.
+
+Limits are checked before the full image is decoded, so a decompression bomb costs nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_UPLOAD_MB = 25
+MAX_MEGAPIXELS = 40
+MIN_SIDE = 32
+WORKING_SIDE = 2048  # larger photos are shrunk on decoding: enough for any face, and bounded memory
+
+
+class ImageError(ValueError):
+    """A problem with the input that the person who sent it can fix; ``str(error)`` says how."""
+
+
+def load_image(source) -> np.ndarray:
+    """Read a path, bytes, PIL image or array into an upright RGB ``uint8`` array."""
+    if isinstance(source, np.ndarray):
+        return _from_array(source)
+    if isinstance(source, Image.Image):
+        return _to_rgb(source)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"File not found: {path.name}")
+        if path.stat().st_size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise ImageError(f"The file is {path.stat().st_size / 2**20:.0f} MB; the limit is {MAX_UPLOAD_MB} MB.")
+        source = path.read_bytes()
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return _from_bytes(bytes(source))
+    raise ImageError(f"Cannot read an image from a {type(source).__name__}.")
+
+
+def _from_bytes(data: bytes) -> np.ndarray:
+    if not data:
+        raise ImageError("The file is empty. Upload the photo again.")
+    if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
+        raise ImageError(f"The file is {len(data) / 2**20:.0f} MB; the limit is {MAX_UPLOAD_MB} MB.")
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError):
+        raise ImageError("This file is not an image, or not in a format PixelPerfect can read "
+                         "(JPEG, PNG, WebP, BMP, TIFF, GIF). Upload a photo.") from None
+    except Image.DecompressionBombError:
+        raise ImageError(f"The image is too large; the limit is {MAX_MEGAPIXELS} megapixels.") from None
+    with image:
+        megapixels = image.width * image.height / 1e6
+        if megapixels > MAX_MEGAPIXELS:
+            raise ImageError(f"The image is {megapixels:.0f} megapixels; the limit is {MAX_MEGAPIXELS}. "
+                             "Upload a smaller photo.")
+        if image.format == "JPEG":  # let libjpeg decode at a reduced size: faster and bounded in memory
+            image.draft("RGB", (WORKING_SIDE, WORKING_SIDE))
+        try:
+            image.seek(0)  # the first frame of an animation
+            image.load()
+        except (OSError, SyntaxError, ValueError) as error:
+            if "truncated" in str(error).lower() or "broken" in str(error).lower():
+                raise ImageError("The image is truncated: only part of the file arrived. Upload it again.") from None
+            raise ImageError("The image file is damaged and cannot be decoded. Upload it again or take a new "
+                             "photo.") from None
+        return _to_rgb(image)
+
+
+def _to_rgb(image: Image.Image) -> np.ndarray:
+    try:
+        image = ImageOps.exif_transpose(image)  # photos from phones are often stored sideways
+    except Exception:  # a broken EXIF block is no reason to refuse the photo
+        pass
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        array = np.asarray(image, dtype=np.float64)
+        image = Image.fromarray((array / max(array.max(), 1) * 255).astype(np.uint8))
+    elif image.mode == "F":
+        array = np.nan_to_num(np.asarray(image, dtype=np.float64))
+        span = array.max() - array.min()
+        image = Image.fromarray(((array - array.min()) / (span or 1) * 255).astype(np.uint8))
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))  # transparent areas show as white
+        image = Image.alpha_composite(background, rgba)
+    image = image.convert("RGB")
+    if min(image.size) < MIN_SIDE:
+        raise ImageError(f"The image is only {image.width}×{image.height} pixels; at least {MIN_SIDE} pixels "
+                         "on each side are needed.")
+    if max(image.size) > WORKING_SIDE:
+        image = image.copy()
+        image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.LANCZOS)
+    return np.asarray(image)
+
+
+def _from_array(array: np.ndarray) -> np.ndarray:
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise ImageError(f"An image array must be H×W, H×W×3 or H×W×4, not {array.shape}.")
+    if array.dtype != np.uint8:
+        array = np.nan_to_num(array.astype(np.float64))
+        scale = 255.0 if array.max() <= 1.0 else 255.0 / max(array.max(), 1)
+        array = np.clip(array * scale, 0, 255).astype(np.uint8)
+    return _to_rgb(Image.fromarray(array))

@@ -1,0 +1,325 @@
+"""The metric bars: fast, explainable measurements of a face photo, each scored 0–100.
+
+`MEASURES` names every measure once: its unit, which way is better, the defects it watches and
+the function that computes its raw value. Raw values become scores through anchors fitted on the
+shared faces and their degraded copies (`calibrate`, stored in ``calibration.json``):
+
+* ``poor`` — the raw value that best separates good photos from photos with the watched defects
+  (Youden's J), moved if needed so that at most 10 % of good photos fall below it; a score below 40
+  is *poor*;
+* ``good`` — the value that 75 % of good photos reach (or, where that is not better than ``poor``,
+  halfway from ``poor`` to the median good photo); a score of 70 or more is *good*;
+* ``worst`` / ``best`` — the 5th percentile of the defective photos and the median of the good
+  ones, which map to 0 and 100.
+
+Re-fit with ``python -m pixelperfect.measures --calibrate data/faces``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+
+ANALYSIS_SIDE = 200  # measures look at the face at the training faces' size, so they do not depend on it
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+POOR_BELOW, GOOD_FROM = 40.0, 70.0
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What every measure needs, computed once per photo."""
+    rgb: np.ndarray  # face at ANALYSIS_SIDE, float32 0..1
+    grey: np.ndarray  # its luma, float32 0..1
+    centre: np.ndarray  # the grey face without its border (background, hair), for light and colour
+    native_grey: np.ndarray  # luma at the photo's own resolution, for pixel-grid effects (JPEG blocks)
+    face_pixels: int  # the face's side in the original photo
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    label: str
+    unit: str
+    better: str  # "higher", "lower", or "middle" (both extremes are bad)
+    watches: tuple[str, ...]  # defects whose photos calibrate it
+    description: str
+    compute: Callable[[Inputs], float]
+
+
+# ---------------------------------------------------------------- the measures
+
+
+_SECOND_DERIVATIVES = [np.array(k, np.float32) for k in (
+    [[0, 0, 0], [1, -2, 1], [0, 0, 0]], [[0, 1, 0], [0, -2, 0], [0, 1, 0]],
+    [[1, 0, 0], [0, -2, 0], [0, 0, 1]], [[0, 0, 1], [0, -2, 0], [1, 0, 0]])]
+
+
+def clarity(x: Inputs) -> float:
+    """Laplacian-style variance relative to the face's own contrast, in the blurriest direction.
+
+    Motion blur removes detail along one direction only, so the weakest of four directional
+    second derivatives is used rather than the isotropic Laplacian.
+    """
+    smooth = cv2.GaussianBlur(x.grey, (0, 0), 0.7)
+    weakest = min(cv2.filter2D(smooth, cv2.CV_32F, kernel).var() for kernel in _SECOND_DERIVATIVES)
+    return float(weakest / (x.grey.var() + 1e-4) * 100)
+
+
+def brightness(x: Inputs) -> float:
+    return float(x.centre.mean() * 255)
+
+
+def noise(x: Inputs) -> float:
+    """Immerkær's noise sigma (grey levels), over the flattest 60 % of the face so texture is not counted."""
+    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
+    response = np.abs(cv2.filter2D(x.grey, cv2.CV_32F, kernel))[1:-1, 1:-1]
+    gradient = np.abs(cv2.Sobel(x.grey, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(x.grey, cv2.CV_32F, 0, 1))
+    flat = gradient[1:-1, 1:-1] <= np.percentile(gradient, 60)
+    return float(np.sqrt(np.pi / 2) / 6 * response[flat].mean() * 255)
+
+
+def contrast(x: Inputs) -> float:
+    """RMS contrast of the face's luma (0–100)."""
+    return float(x.centre.std() * 100)
+
+
+def exposure(x: Inputs) -> float:
+    """Percent of the face that is clipped: crushed shadows or blown highlights."""
+    return float(((x.centre <= 6 / 255) | (x.centre >= 249 / 255)).mean() * 100)
+
+
+_SKIN_LAB = (14.0, 17.0)  # mean a*, b* of the shared good faces' centres (calibration overwrites it)
+
+
+def color(x: Inputs) -> float:
+    """Distance (CIELAB a*b*) of the face's mean colour from natural skin colour."""
+    lab = cv2.cvtColor(x.rgb, cv2.COLOR_RGB2Lab)
+    height, width = lab.shape[:2]
+    centre = lab[height // 4: 3 * height // 4, width // 4: 3 * width // 4]
+    a, b = float(centre[..., 1].mean()), float(centre[..., 2].mean())
+    skin_a, skin_b = _calibration().get("skin_lab", _SKIN_LAB)
+    return float(np.hypot(a - skin_a, b - skin_b))
+
+
+def compression(x: Inputs) -> float:
+    """JPEG blockiness: edge strength on the strongest 8-pixel grid over the average elsewhere (1 = none)."""
+    ratios = []
+    for grey in (x.native_grey, x.native_grey.T):
+        steps = np.abs(np.diff(grey, axis=1)).mean(axis=0)
+        usable = len(steps) // 8 * 8
+        if usable < 16:
+            return 1.0
+        phase = steps[:usable].reshape(-1, 8).mean(axis=0)
+        strongest = int(phase.argmax())
+        ratios.append(phase[strongest] / (np.delete(phase, strongest).mean() + 1e-6))
+    return float(np.mean(ratios))
+
+
+_DETAIL_REFERENCE = 0.35  # median detail ratio of the shared good faces (calibration overwrites it)
+
+
+def detail_ratio(grey: np.ndarray) -> float:
+    """Share of the image's local contrast that lives at the finest scale (1-2 pixels)."""
+    fine = np.abs(grey - cv2.GaussianBlur(grey, (0, 0), 1.0)).mean()
+    coarse = np.abs(grey - cv2.GaussianBlur(grey, (0, 0), 4.0)).mean()
+    return float(fine / (coarse + 1e-4))
+
+
+def resolution(x: Inputs) -> float:
+    """Effective pixels across the face: its size in the photo, discounted when fine detail is missing.
+
+    A small photo blown up has pixels but no detail at the pixel scale, so its fine-to-coarse
+    contrast ratio falls below that of a typical good face.
+    """
+    reference = _calibration().get("detail_reference", _DETAIL_REFERENCE)
+    present = min(1.0, detail_ratio(x.grey) / reference)
+    return float(min(x.face_pixels, ANALYSIS_SIDE) * present)
+
+
+MEASURES: dict[str, Measure] = {m.name: m for m in [
+    Measure("clarity", "Clarity", "directional Laplacian variance / contrast", "higher", ("blur", "low_resolution"),
+            "How sharp the face is.", clarity),
+    Measure("brightness", "Brightness", "mean luma (0-255)", "middle", ("exposure",),
+            "How light the face is; too dark and too bright both score low.", brightness),
+    Measure("noise", "Noise", "sigma (grey levels)", "lower", ("noise",),
+            "Grain and speckle, measured where the face is smooth.", noise),
+    Measure("contrast", "Contrast", "RMS contrast (%)", "higher", ("exposure",),
+            "Difference between light and dark parts of the face; low means flat or washed out.", contrast),
+    Measure("exposure", "Exposure", "% clipped pixels", "lower", ("exposure",),
+            "Share of the face lost to pure black or pure white.", exposure),
+    Measure("color", "Colour", "Delta a*b* from skin", "lower", ("color",),
+            "How far the face's colour is from natural skin tones.", color),
+    Measure("compression", "Compression", "8x8 blockiness ratio", "lower", ("compression",),
+            "Visible JPEG blocks at the 8x8 grid.", compression),
+    Measure("resolution", "Resolution", "effective pixels across the face", "higher", ("low_resolution",),
+            "How many real pixels of detail the face has.", resolution),
+]}
+
+
+# ---------------------------------------------------------------- scoring
+
+_cache: dict = {}
+
+
+def _calibration() -> dict:
+    if "data" not in _cache:
+        _cache["data"] = json.loads(CALIBRATION_FILE.read_text()) if CALIBRATION_FILE.is_file() else {}
+    return _cache["data"]
+
+
+def prepare(image, face_pixels: int | None = None) -> Inputs:
+    from PIL import Image
+
+    if isinstance(image, Image.Image):
+        image = np.asarray(image.convert("RGB"))
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    image = image[..., :3]
+    native_grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
+    side = ANALYSIS_SIDE
+    interpolation = cv2.INTER_AREA if min(image.shape[:2]) > side else cv2.INTER_CUBIC
+    rgb = cv2.resize(image, (side, side), interpolation=interpolation).astype(np.float32) / 255
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return Inputs(rgb=rgb, grey=grey, centre=grey[side // 5: 4 * side // 5, side // 5: 4 * side // 5],
+                  native_grey=native_grey, face_pixels=int(face_pixels or min(image.shape[:2])))
+
+
+def _oriented(measure: Measure, value: float, anchors: dict) -> float:
+    """The value turned so that higher is always better."""
+    if measure.better == "middle":
+        return -abs(value - anchors["centre"])
+    return value if measure.better == "higher" else -value
+
+
+def score(name: str, value: float) -> float:
+    measure, anchors = MEASURES[name], _calibration()["measures"][name]
+    points = [(_oriented(measure, anchors[k], anchors), s)
+              for k, s in (("worst", 0.0), ("poor", POOR_BELOW), ("good", GOOD_FROM), ("best", 100.0))]
+    xs, ys = zip(*points)
+    return float(np.interp(_oriented(measure, value, anchors), xs, ys))
+
+
+def level(score_: float) -> str:
+    return "good" if score_ >= GOOD_FROM else "fair" if score_ >= POOR_BELOW else "poor"
+
+
+def raw_values(image, face_pixels: int | None = None) -> dict[str, float]:
+    inputs = prepare(image, face_pixels)
+    return {name: measure.compute(inputs) for name, measure in MEASURES.items()}
+
+
+def measure(image, face_pixels: int | None = None) -> dict[str, dict]:
+    """Every measure of a face image (RGB uint8 array or PIL image): raw value, 0–100 score and level."""
+    result = {}
+    for name, value in raw_values(image, face_pixels).items():
+        s = score(name, value)
+        result[name] = {"value": round(value, 3), "score": round(s, 1), "level": level(s)}
+    return result
+
+
+# ---------------------------------------------------------------- calibration
+
+
+def _youden(good: np.ndarray, bad: np.ndarray) -> float:
+    """The threshold (on oriented values) that best separates good from bad."""
+    candidates = np.unique(np.percentile(np.concatenate([good, bad]), np.linspace(1, 99, 197)))
+    best = max(candidates, key=lambda t: (good >= t).mean() - (bad >= t).mean())
+    return float(best)
+
+
+def fit(values: dict[str, list[float]], defects: list[list[str]]) -> dict:
+    """Anchors for every measure from raw values of good rows (no defects) and defective rows."""
+    clean = np.array([not d for d in defects])
+    calibration = {"measures": {}}
+    for name, measure in MEASURES.items():
+        raw = np.asarray(values[name], dtype=np.float64)
+        watched = np.array([any(w in d for w in measure.watches) for d in defects])
+        anchors = {"centre": float(np.median(raw[clean]))} if measure.better == "middle" else {}
+        sign = 1.0 if measure.better == "higher" else -1.0
+        oriented = -np.abs(raw - anchors["centre"]) if measure.better == "middle" else sign * raw
+        good, bad = oriented[clean], oriented[watched]
+        # "poor" where the measure best separates the two groups, but never for more than 10 % of good photos.
+        poor = min(_youden(good, bad), float(np.percentile(good, 10)))
+        good_at = float(np.percentile(good, 25))
+        if good_at <= poor:
+            good_at = (poor + float(np.median(good))) / 2
+        worst = min(float(np.percentile(bad, 5)), poor - 1e-3)
+        best = max(float(np.percentile(good, 50)), good_at + 1e-3)
+
+        def raw_of(o):  # back from oriented to raw units, for a readable file
+            return anchors["centre"] - o if measure.better == "middle" else sign * o
+
+        anchors.update({"worst": raw_of(worst), "poor": raw_of(poor), "good": raw_of(good_at), "best": raw_of(best)})
+        anchors["separation"] = {
+            "good_photos_at_least_fair": float((good >= poor).mean()),
+            "defective_photos_poor": float((bad < poor).mean()),
+        }
+        calibration["measures"][name] = anchors
+    return calibration
+
+
+def calibrate(dataset_path: str, split: str = "validation", limit: int | None = 4000) -> dict:
+    from .training import load_any_dataset
+
+    part = load_any_dataset(dataset_path)[split]
+    if limit and len(part) > limit:
+        part = part.shuffle(seed=0).select(range(limit))
+    names = part.features["defects"].feature.names
+    defects = [[names[d] for d in row] for row in part["defects"]]
+    # Skin colour first: the colour measure is a distance from it.
+    # References first: colour is a distance from skin colour, resolution a share of typical detail.
+    lab_means, details = [], []
+    for image, row_defects in zip(part["image"], defects):
+        if not row_defects:
+            inputs = prepare(image)
+            lab = cv2.cvtColor(inputs.rgb, cv2.COLOR_RGB2Lab)
+            h, w = lab.shape[:2]
+            lab_means.append(lab[h // 4: 3 * h // 4, w // 4: 3 * w // 4].reshape(-1, 3).mean(0)[1:])
+            details.append(detail_ratio(inputs.grey))
+    references = {"skin_lab": [round(float(v), 2) for v in np.median(lab_means, axis=0)],
+                  "detail_reference": round(float(np.median(details)), 4)}
+    _cache["data"] = references
+    values = {name: [] for name in MEASURES}
+    for image in part["image"]:
+        for name, value in raw_values(image).items():
+            values[name].append(value)
+    calibration = {**references, **fit(values, defects)}
+    calibration["fitted_on"] = f"{dataset_path} [{split}], {len(part)} rows"
+    return calibration
+
+
+def table(calibration: dict | None = None) -> str:
+    calibration = calibration or _calibration()
+    rows = ["| measure | unit | better | poor below | good from | good photos ≥ fair | defective photos poor |",
+            "|---|---|---|---|---|---|---|"]
+    for name, measure in MEASURES.items():
+        a = calibration["measures"][name]
+        better = measure.better if measure.better != "middle" else f"near {a['centre']:.1f}"
+        rows.append(f"| `{name}` | {measure.unit} | {better} | {a['poor']:.3g} | {a['good']:.3g} | "
+                    f"{a['separation']['good_photos_at_least_fair']:.2f} | "
+                    f"{a['separation']['defective_photos_poor']:.2f} |")
+    return "\n".join(rows)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Fit the measures' anchors, or print their table.")
+    parser.add_argument("--calibrate", metavar="DATASET", help="save_to_disk folder or Hub id of degrade.py's dataset")
+    parser.add_argument("--split", default="validation")
+    parser.add_argument("--limit", type=int, default=4000)
+    args = parser.parse_args(argv)
+    if args.calibrate:
+        calibration = calibrate(args.calibrate, args.split, args.limit)
+        CALIBRATION_FILE.write_text(json.dumps(calibration, indent=2) + "\n")
+        _cache["data"] = calibration
+    print(table())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""What train.py needs: the two tasks, their labels, models, batches, metrics and calibration.
+
+A *task* says how a dataset row becomes a label and how logits become probabilities:
+``quality`` is single-label good/bad (softmax), ``defect`` is multi-label over the registry's
+defects (sigmoid, independent probabilities, float multi-hot labels).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .backbones import IMAGENET_MEAN, IMAGENET_STD, resolve_base_model
+
+METRICS_DIR = Path(__file__).parent / "metrics"
+
+# Small from-scratch configurations, for tests and for comparison with the pretrained backbone.
+SCRATCH_CONFIGS = {
+    "scratch-tiny": dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, mlp_ratio=2, patch_size=8),
+    "scratch-small": dict(hidden_size=192, num_hidden_layers=6, num_attention_heads=3, mlp_ratio=4, patch_size=16),
+}
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    label_column: str
+    multi_label: bool
+    metric_script: str
+
+    def labels(self, dataset_features) -> list[str]:
+        feature = dataset_features[self.label_column]
+        return list(feature.feature.names if self.multi_label else feature.names)
+
+    def targets(self, column, num_labels: int) -> torch.Tensor:
+        if not self.multi_label:
+            return torch.as_tensor(column, dtype=torch.long)
+        multi_hot = torch.zeros(len(column), num_labels)
+        for row, present in enumerate(column):
+            multi_hot[row, list(present)] = 1.0
+        return multi_hot
+
+    def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        logits = torch.as_tensor(logits, dtype=torch.float32)
+        return (logits.sigmoid() if self.multi_label else logits.softmax(-1)).numpy()
+
+
+TASKS = {
+    "quality": Task("quality", "quality", multi_label=False, metric_script="quality_metrics.py"),
+    "defect": Task("defect", "defects", multi_label=True, metric_script="defect_metrics.py"),
+}
+
+
+def load_any_dataset(name_or_path: str):
+    """A folder written by ``save_to_disk`` or a dataset id on the Hub."""
+    import datasets
+
+    if Path(name_or_path, "dataset_dict.json").is_file():
+        return datasets.load_from_disk(name_or_path)
+    return datasets.load_dataset(name_or_path)
+
+
+def build_image_processor(image_size: int):
+    from transformers import ViTImageProcessor
+
+    # A straight resize of the whole face, no crop: defects at the border (a grey cut-off, streaks) must stay.
+    return ViTImageProcessor(do_resize=True, size={"height": image_size, "width": image_size},
+                             image_mean=IMAGENET_MEAN, image_std=IMAGENET_STD)
+
+
+def build_model(task: Task, labels: list[str], base_model: str, num_layers: int | None, image_size: int):
+    from transformers import AutoConfig, AutoModelForImageClassification, Dinov2Config
+
+    label_kwargs = dict(num_labels=len(labels), id2label=dict(enumerate(labels)),
+                        label2id={label: i for i, label in enumerate(labels)},
+                        problem_type="multi_label_classification" if task.multi_label
+                        else "single_label_classification")
+    if base_model in SCRATCH_CONFIGS:
+        config = Dinov2Config(image_size=image_size, **SCRATCH_CONFIGS[base_model], **label_kwargs)
+        return AutoModelForImageClassification.from_config(config)
+    path = resolve_base_model(base_model)
+    layer_kwargs = {"num_hidden_layers": num_layers} if num_layers else {}
+    config = AutoConfig.from_pretrained(path, **layer_kwargs, **label_kwargs)
+    model = AutoModelForImageClassification.from_pretrained(path, config=config)
+    if config.model_type == "dinov2":
+        from .backbones import shrink
+
+        shrink(model, None, image_size)
+    return model
+
+
+def make_transform(task: Task, processor, num_labels: int):
+    def transform(batch):
+        images = [image.convert("RGB") for image in batch["image"]]
+        encoded = processor(images=images, return_tensors="pt")
+        return {"pixel_values": encoded["pixel_values"],
+                "labels": task.targets(batch[task.label_column], num_labels)}
+
+    return transform
+
+
+def collate(examples):
+    return {"pixel_values": torch.stack([e["pixel_values"] for e in examples]),
+            "labels": torch.stack([torch.as_tensor(e["labels"]) for e in examples])}
+
+
+def load_metric(task: Task):
+    import evaluate
+
+    return evaluate.load(str(METRICS_DIR / task.metric_script))
+
+
+def score(task: Task, probabilities: np.ndarray, references, labels: list[str], threshold: float = 0.5) -> dict:
+    """The task's metrics from probabilities and references (class ids, or multi-hot rows)."""
+    metric = load_metric(task)
+    if task.multi_label:
+        return metric.compute(predictions=probabilities.tolist(), references=np.asarray(references).tolist(),
+                              label_names=labels, threshold=threshold)
+    return metric.compute(predictions=probabilities[:, 1].tolist(), references=list(references), threshold=threshold)
+
+
+def make_compute_metrics(task: Task, labels: list[str]):
+    def compute_metrics(eval_prediction):
+        probabilities = task.probabilities(eval_prediction.predictions)
+        return score(task, probabilities, eval_prediction.label_ids.astype(int), labels)
+
+    return compute_metrics
+
+
+def fit_temperature(task: Task, logits: np.ndarray, references: np.ndarray) -> float:
+    """The temperature that minimises the validation log-loss (Guo et al., 2017)."""
+    logits = torch.as_tensor(logits, dtype=torch.float64)
+    targets = torch.as_tensor(references)
+    best, best_loss = 1.0, float("inf")
+    for temperature in np.exp(np.linspace(np.log(0.25), np.log(4.0), 81)):
+        scaled = logits / temperature
+        if task.multi_label:
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(scaled, targets.double())
+        else:
+            loss = torch.nn.functional.cross_entropy(scaled, targets.long())
+        if loss.item() < best_loss:
+            best, best_loss = float(temperature), loss.item()
+    return best
+
+
+def apply_temperature(model, temperature: float) -> None:
+    """Fold the temperature into the classifier, so every loader (pipeline included) gets calibrated output."""
+    with torch.no_grad():
+        model.classifier.weight /= temperature
+        model.classifier.bias /= temperature

