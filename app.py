@@ -101,9 +101,9 @@ def verdict_html(report: dict) -> str:
         title, colour = "BAD PHOTO", LEVEL_COLOURS["poor"]
         found = [n.replace("_", " ") for n, p in sorted(report["defects"].items(), key=lambda kv: -kv[1]) if p >= 0.5]
         detail = f"{report['p_bad']:.0%} confident it is not usable" + (f": {', '.join(found)}." if found else ".")
-    return (f'<div style="border-radius:12px;padding:18px 22px;background:{colour};color:white">'
-            f'<div style="font-size:2em;font-weight:700">{title}</div>'
-            f'<div style="font-size:1.1em">{html.escape(detail)}</div></div>')
+    return (f'<div style="border-radius:12px;padding:18px 22px;background:{colour}">'
+            f'<div style="font-size:2em;font-weight:700;color:white !important">{title}</div>'
+            f'<div style="font-size:1.1em;color:white !important">{html.escape(detail)}</div></div>')
 
 
 def bars_html(measures: dict) -> str:
@@ -133,8 +133,13 @@ def suggestions_markdown(report: dict) -> str:
 
 def show(image: str):
     """The UI's handler: the report, rendered for people."""
-    report = analyze(image)
-    photo = load_image(image)
+    if not image:
+        raise gr.Error("Upload a photo first.")
+    try:
+        photo = load_image(image)
+    except ImageError as error:
+        raise gr.Error(str(error), title="Cannot analyse this file") from None
+    report = analyzer.analyze(photo).to_dict()
     boxes = []
     if report["face"]["box"]:
         x, y, w, h = report["face"]["box"]
@@ -164,7 +169,8 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(600, 6
             with gr.Tabs():
                 with gr.Tab("Result"):
                     advice = gr.Markdown(label="What to do")
-                    defect_bars = gr.Label(label="Defects (probability)", num_top_classes=len(DEFECT_NAMES))
+                    defect_bars = gr.Label(label="Defects (probability)", num_top_classes=len(DEFECT_NAMES),
+                                           show_heading=False)
                     metric_bars = gr.HTML(label="Measures")
                 with gr.Tab("Face"):
                     face_view = gr.AnnotatedImage(label="Detected face")

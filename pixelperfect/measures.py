@@ -297,12 +297,20 @@ def calibrate(dataset_path: str, split: str = "validation", limit: int | None = 
 
 def table(calibration: dict | None = None) -> str:
     calibration = calibration or _calibration()
-    rows = ["| measure | unit | better | poor below | good from | good photos ≥ fair | defective photos poor |",
+    rows = ["| measure | unit | better | poor | good | good photos ≥ fair | defective photos poor |",
             "|---|---|---|---|---|---|---|"]
     for name, measure in MEASURES.items():
         a = calibration["measures"][name]
-        better = measure.better if measure.better != "middle" else f"near {a['centre']:.1f}"
-        rows.append(f"| `{name}` | {measure.unit} | {better} | {a['poor']:.3g} | {a['good']:.3g} | "
+        if measure.better == "middle":
+            poor, good = (abs(a[k] - a["centre"]) for k in ("poor", "good"))
+            better = f"near {a['centre']:.0f}"
+            limits = (f"outside {a['centre'] - poor:.3g}–{a['centre'] + poor:.3g}",
+                      f"within {a['centre'] - good:.3g}–{a['centre'] + good:.3g}")
+        else:
+            better = measure.better
+            limits = ((f"< {a['poor']:.3g}", f"≥ {a['good']:.3g}") if better == "higher"
+                      else (f"> {a['poor']:.3g}", f"≤ {a['good']:.3g}"))
+        rows.append(f"| `{name}` | {measure.unit} | {better} | {limits[0]} | {limits[1]} | "
                     f"{a['separation']['good_photos_at_least_fair']:.2f} | "
                     f"{a['separation']['defective_photos_poor']:.2f} |")
     return "\n".join(rows)

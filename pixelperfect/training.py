@@ -82,9 +82,15 @@ def build_model(task: Task, labels: list[str], base_model: str, num_layers: int 
         config = Dinov2Config(image_size=image_size, **SCRATCH_CONFIGS[base_model], **label_kwargs)
         return AutoModelForImageClassification.from_config(config)
     path = resolve_base_model(base_model)
-    layer_kwargs = {"num_hidden_layers": num_layers} if num_layers else {}
+    # Fewer layers means fewer backbone stages: the stage bookkeeping must follow, or the saved config won't reload.
+    layer_kwargs = {"num_hidden_layers": num_layers, "out_features": [f"stage{num_layers}"],
+                    "out_indices": [num_layers], "stage_names": ["stem"] + [f"stage{i}" for i in range(1, num_layers + 1)]
+                    } if num_layers else {}
     config = AutoConfig.from_pretrained(path, **layer_kwargs, **label_kwargs)
-    model = AutoModelForImageClassification.from_pretrained(path, config=config)
+    # A classification checkpoint with other labels (e.g. the quality model as the defect model's
+    # start) keeps its backbone and gets a new head.
+    model = AutoModelForImageClassification.from_pretrained(path, config=config, ignore_mismatched_sizes=True,
+                                                            dtype=torch.float32)  # trains in float32 even from fp16
     if config.model_type == "dinov2":
         from .backbones import shrink
 

@@ -6,6 +6,7 @@ import skimage.data
 from matplotlib import cbook
 from PIL import Image
 
+import degrade
 from pixelperfect.faces import crop_face, detect_faces
 
 
@@ -35,3 +36,26 @@ def face_crops(astronaut, grace_hopper) -> dict[str, np.ndarray]:
     """Both photos cropped like the training faces (200 x 200)."""
     return {name: crop_face(photo, detect_faces(photo)[0])
             for name, photo in (("astronaut", astronaut), ("grace_hopper", grace_hopper))}
+
+
+@pytest.fixture(scope="session")
+def source_folder(tmp_path_factory, face_crops):
+    """30 'people' cut from the package photos, named like UTKFace, plus a corrupt and a fake file."""
+    folder = tmp_path_factory.mktemp("faces")
+    rng = np.random.default_rng(0)
+    faces = list(face_crops.values())
+    for i in range(30):
+        face = faces[i % 2]
+        shifted = np.roll(face, int(rng.integers(-12, 12)), axis=1)  # no two sources identical
+        Image.fromarray(shifted).save(folder / f"{20 + i}_{i % 2}_{i % 5}_2017010{i:04d}.jpg.chip.jpg", quality=90)
+    Image.fromarray(faces[0]).save(folder / "odd-name.png")
+    (folder / "35_1_0_truncated.jpg.chip.jpg").write_bytes((folder / "20_0_0_20170100000.jpg.chip.jpg").read_bytes()[:300])
+    (folder / "40_0_1_not-an-image.jpg.chip.jpg").write_text("this is not a photo")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def built_dataset(source_folder, tmp_path_factory):
+    output = tmp_path_factory.mktemp("out") / "dataset"
+    degrade.main(["--source", str(source_folder), "--output", str(output), "--seed", "7", "--workers", "2"])
+    return output

@@ -1,7 +1,5 @@
 """degrade.py builds a split-by-face dataset with the agreed columns, reproducibly, and survives bad files."""
 
-import json
-
 import numpy as np
 import pytest
 from datasets import load_from_disk
@@ -12,31 +10,8 @@ from pixelperfect.dataset import parse_utkface_name, split_of
 from pixelperfect.defects import DEFECT_NAMES
 
 
-@pytest.fixture(scope="module")
-def source_folder(tmp_path_factory, face_crops):
-    """30 'people' cut from the package photos, named like UTKFace, plus a corrupt and a fake file."""
-    folder = tmp_path_factory.mktemp("faces")
-    rng = np.random.default_rng(0)
-    faces = list(face_crops.values())
-    for i in range(30):
-        face = faces[i % 2]
-        shifted = np.roll(face, int(rng.integers(-12, 12)), axis=1)  # no two sources identical
-        Image.fromarray(shifted).save(folder / f"{20 + i}_{i % 2}_{i % 5}_2017010{i:04d}.jpg.chip.jpg", quality=90)
-    Image.fromarray(faces[0]).save(folder / "odd-name.png")
-    (folder / "35_1_0_truncated.jpg.chip.jpg").write_bytes((folder / "20_0_0_20170100000.jpg.chip.jpg").read_bytes()[:300])
-    (folder / "40_0_1_not-an-image.jpg.chip.jpg").write_text("this is not a photo")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def built(source_folder, tmp_path_factory):
-    output = tmp_path_factory.mktemp("out") / "dataset"
-    degrade.main(["--source", str(source_folder), "--output", str(output), "--seed", "7", "--workers", "2"])
-    return output
-
-
-def test_splits_columns_and_features(built):
-    dataset = load_from_disk(str(built))
+def test_splits_columns_and_features(built_dataset):
+    dataset = load_from_disk(str(built_dataset))
     assert set(dataset) == {"train", "validation", "test"}
     features = dataset["train"].features
     for column in ("image", "quality", "defects", "severity", "recipe", "source", "age", "gender", "race"):
@@ -47,8 +22,8 @@ def test_splits_columns_and_features(built):
     assert isinstance(row["image"], Image.Image) and row["image"].size == (200, 200)
 
 
-def test_good_and_bad_balanced_and_labels_consistent(built):
-    dataset = load_from_disk(str(built))
+def test_good_and_bad_balanced_and_labels_consistent(built_dataset):
+    dataset = load_from_disk(str(built_dataset))
     for part in dataset.values():
         qualities = np.array(part["quality"])
         assert (qualities == 0).sum() == (qualities == 1).sum()
@@ -59,26 +34,26 @@ def test_good_and_bad_balanced_and_labels_consistent(built):
                 DEFECT_NAMES[d] in recipe for d in defects)
 
 
-def test_no_face_in_two_splits(built):
-    dataset = load_from_disk(str(built))
+def test_no_face_in_two_splits(built_dataset):
+    dataset = load_from_disk(str(built_dataset))
     sources = {split: set(part["source"]) for split, part in dataset.items()}
     assert not sources["train"] & sources["validation"]
     assert not sources["train"] & sources["test"]
     assert not sources["validation"] & sources["test"]
 
 
-def test_unreadable_files_are_skipped_and_counted(built, source_folder):
-    dataset = load_from_disk(str(built))
+def test_unreadable_files_are_skipped_and_counted(built_dataset, source_folder):
+    dataset = load_from_disk(str(built_dataset))
     kept = set().union(*(set(part["source"]) for part in dataset.values()))
     assert "35_1_0_truncated.jpg.chip.jpg" not in kept and "40_0_1_not-an-image.jpg.chip.jpg" not in kept
     assert "odd-name.png" in kept
-    card = (built / "README.md").read_text()
+    card = (built_dataset / "README.md").read_text()
     assert "2 skipped as unreadable" in card and "non-commercial research" in card
     assert card.startswith("---\nlicense: other")
 
 
-def test_metadata_parsed_and_unknown_for_other_names(built):
-    dataset = load_from_disk(str(built))
+def test_metadata_parsed_and_unknown_for_other_names(built_dataset):
+    dataset = load_from_disk(str(built_dataset))
     rows = {row["source"]: row for part in dataset.values() for row in part.select_columns(
         ["source", "age", "gender", "race"])}
     gender = dataset["train"].features["gender"]
@@ -86,10 +61,10 @@ def test_metadata_parsed_and_unknown_for_other_names(built):
     assert rows["21_1_1_20170100001.jpg.chip.jpg"]["age"] == 21
 
 
-def test_same_seed_rebuilds_the_same_rows(built, source_folder, tmp_path):
+def test_same_seed_rebuilds_the_same_rows(built_dataset, source_folder, tmp_path):
     again = tmp_path / "again"
     degrade.main(["--source", str(source_folder), "--output", str(again), "--seed", "7", "--workers", "1"])
-    first, second = load_from_disk(str(built))["train"], load_from_disk(str(again))["train"]
+    first, second = load_from_disk(str(built_dataset))["train"], load_from_disk(str(again))["train"]
     assert first["recipe"] == second["recipe"]
     assert np.array_equal(np.asarray(first[3]["image"]), np.asarray(second[3]["image"]))
 

@@ -1,0 +1,102 @@
+"""Milliseconds per 200x200 face, stage by stage and end to end, beside BRISQUE on the same images.
+
+    python -m benchmarks.speed [--faces ../shared/utkface/images] [--count 64] [--batch 32]
+
+Prints a Markdown table (p50 / p95 per face). Not a test: timings depend on the machine.
+"""
+
+import argparse
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from pixelperfect import Analyzer
+from pixelperfect.faces import crop_face, find_face
+from pixelperfect.images import load_image
+from pixelperfect.measures import measure
+
+
+def timed(function, items, repeat_per_item=1):
+    """Per-item times in ms (calls ``function`` on each item)."""
+    times = []
+    for item in items:
+        start = time.perf_counter()
+        for _ in range(repeat_per_item):
+            function(item)
+        times.append((time.perf_counter() - start) * 1000 / repeat_per_item)
+    return np.array(times)
+
+
+def timed_batches(function, items, batch):
+    """Per-item times in ms when ``function`` takes ``batch`` items at a time."""
+    times = []
+    for start in range(0, len(items) - batch + 1, batch):
+        begin = time.perf_counter()
+        function(items[start:start + batch])
+        times += [(time.perf_counter() - begin) * 1000 / batch] * batch
+    return np.array(times)
+
+
+class Brisque:
+    """brisque 0.2.0 with its features flattened to floats, which NumPy 2 no longer does implicitly."""
+
+    def __init__(self):
+        from brisque import BRISQUE
+
+        class Fixed(BRISQUE):
+            def calculate_brisque_features(self, *args, **kwargs):
+                features = super().calculate_brisque_features(*args, **kwargs)
+                return np.array([np.asarray(f, dtype=np.float64).reshape(-1)[0] for f in features])
+
+        self.model = Fixed(url=False)
+
+    def score(self, image):
+        return self.model.score(image)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--faces", type=Path, default=Path("../shared/utkface/images"))
+    parser.add_argument("--count", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=32)
+    args = parser.parse_args()
+    files = sorted(args.faces.glob("*.jpg"))[:: max(1, len(list(args.faces.glob("*.jpg"))) // args.count)][:args.count]
+    encoded = [f.read_bytes() for f in files]
+    arrays = [load_image(data) for data in encoded]
+    analyzer = Analyzer()
+    quality, defect = analyzer.quality_model, analyzer.defect_model
+    analyzer.analyze(encoded[0])  # warm up
+    crops = [crop_face(a, find_face(a).main) for a in arrays]
+
+    rows = [
+        ("decode (JPEG bytes → RGB)", timed(load_image, encoded), None),
+        ("face detection", timed(find_face, arrays), None),
+        ("measures (8 bars)", timed(measure, crops), None),
+        ("quality model", timed(lambda c: quality.predict([c]), crops),
+         timed_batches(lambda b: quality.predict(b, args.batch), crops, args.batch)),
+        ("defect model", timed(lambda c: defect.predict([c]), crops),
+         timed_batches(lambda b: defect.predict(b, args.batch), crops, args.batch)),
+        ("**end to end** (Analyzer)", timed(analyzer.analyze, encoded),
+         timed_batches(lambda b: analyzer.analyze_batch(b, args.batch), encoded, args.batch)),
+    ]
+    try:
+        brisque = Brisque()
+        rows.append(("BRISQUE (brisque 0.2.0), same faces", timed(brisque.score, arrays), None))
+    except ImportError:
+        rows.append(("BRISQUE: `pip install brisque` to compare", np.array([np.nan]), None))
+
+    print(f"{len(files)} faces of 200x200 px from {args.faces}, torch threads: {torch.get_num_threads()}\n")
+    print(f"| stage | single p50 | single p95 | batched ({args.batch}) p50 | batched p95 |")
+    print("|---|---|---|---|---|")
+    for name, single, batched in rows:
+        b50, b95 = (f"{np.percentile(batched, 50):.1f}", f"{np.percentile(batched, 95):.1f}") if batched is not None \
+            else ("—", "—")
+        print(f"| {name} | {np.percentile(single, 50):.1f} | {np.percentile(single, 95):.1f} | {b50} | {b95} |")
+
+
+if __name__ == "__main__":
+    main()

