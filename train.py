@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
 from transformers import HfArgumentParser, Trainer, TrainingArguments, set_seed
 
 from pixelperfect.evaluation import evaluate_split, results_table, save_evaluation

@@ -6,13 +6,11 @@ Prints a Markdown table (p50 / p95 per face). Not a test: timings depend on the 
 """
 
 import argparse
-import io
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 from pixelperfect import Analyzer
 from pixelperfect.faces import crop_face, find_face

@@ -27,8 +27,8 @@ from PIL import Image, ImageFile
 
 SEVERITIES = ("mild", "moderate", "severe")
 
-Image_ = np.ndarray  # RGB uint8, H x W x 3
-Recipe = Callable[[Image_, np.random.Generator, int], "tuple[Image_, str]"]
+RGB = np.ndarray  # uint8, H x W x 3
+Recipe = Callable[[RGB, np.random.Generator, int], "tuple[RGB, str]"]
 
 
 @dataclass(frozen=True)
@@ -62,23 +62,23 @@ def _odd(value: float) -> int:
     return int(value) // 2 * 2 + 1
 
 
-def _to_float(image: Image_) -> np.ndarray:
+def _to_float(image: RGB) -> np.ndarray:
     return image.astype(np.float32) / 255.0
 
 
-def _to_uint8(image: np.ndarray) -> Image_:
+def _to_uint8(image: np.ndarray) -> RGB:
     return np.clip(image * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def _linear(image: Image_) -> np.ndarray:
+def _linear(image: RGB) -> np.ndarray:
     return _to_float(image) ** 2.2
 
 
-def _srgb(linear: np.ndarray) -> Image_:
+def _srgb(linear: np.ndarray) -> RGB:
     return _to_uint8(np.clip(linear, 0, 1) ** (1 / 2.2))
 
 
-def _albumentation(transform: A.BasicTransform, image: Image_, rng: np.random.Generator) -> Image_:
+def _albumentation(transform: A.BasicTransform, image: RGB, rng: np.random.Generator) -> RGB:
     transform.set_random_seed(int(rng.integers(2**31)))
     return transform(image=image)["image"]
 
@@ -87,13 +87,13 @@ def _luma(image: np.ndarray) -> np.ndarray:
     return image @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
-def _jpeg(image: Image_, quality: int, subsampling: int = 2) -> bytes:
+def _jpeg(image: RGB, quality: int, subsampling: int = 2) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="JPEG", quality=quality, subsampling=subsampling)
     return buffer.getvalue()
 
 
-def _decode(data: bytes) -> Image_:
+def _decode(data: bytes) -> RGB:
     ImageFile.LOAD_TRUNCATED_IMAGES = True  # decode what arrived, as a browser does
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -501,7 +501,7 @@ COMBINATIONS: tuple[tuple[tuple[str, str], float], ...] = (
 )
 
 
-def apply_defect(image: Image_, name: str, level: int, rng: np.random.Generator, variant: str | None = None):
+def apply_defect(image: RGB, name: str, level: int, rng: np.random.Generator, variant: str | None = None):
     """Apply one defect at ``level`` (0 mild … 2 severe); the variant is drawn unless named."""
     defect = DEFECTS[name]
     chosen = defect.variant(variant) if variant else defect.variants[int(rng.integers(len(defect.variants)))]
@@ -509,7 +509,7 @@ def apply_defect(image: Image_, name: str, level: int, rng: np.random.Generator,
     return np.ascontiguousarray(out, dtype=np.uint8), recipe
 
 
-def degrade(image: Image_, names, level: int, rng: np.random.Generator):
+def degrade(image: RGB, names, level: int, rng: np.random.Generator):
     """Apply several defects in the order they happen between the scene and the screen."""
     recipes = []
     for name in sorted(names, key=lambda n: DEFECTS[n].stage):
@@ -521,7 +521,7 @@ def degrade(image: Image_, names, level: int, rng: np.random.Generator):
 # ---------------------------------------------------------------- benign processing
 
 
-def benign(image: Image_, rng: np.random.Generator):
+def benign(image: RGB, rng: np.random.Generator):
     """What happens to every good photo on its way: small tweaks that must never make it "bad"."""
     out, steps = image, []
     if rng.random() < 0.5:

@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,7 @@ def client():
 
     import app
 
-    app.demo.launch(prevent_thread_lock=True, quiet=True)
+    app.demo.launch(prevent_thread_lock=True, quiet=True, mcp_server=True)
     yield Client(app.demo.local_url, verbose=False)
     app.demo.close()
 
@@ -99,6 +100,15 @@ def test_gradio_endpoints(client, photos):
         client.predict(handle_file(str(photos["text"])), api_name="/analyze")
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     assert {"/analyze", "/analyze_batch"} <= names
+
+
+def test_mcp_server_offers_both_tools_with_their_docs(client):
+    import app
+
+    with urllib.request.urlopen(app.demo.local_url.rstrip("/") + "/gradio_api/mcp/schema", timeout=60) as response:
+        tools = {tool["name"]: tool for tool in json.load(response)}
+    assert {"analyze", "analyze_batch"} <= set(tools)
+    assert "face photo" in tools["analyze"]["description"]
 
 
 def test_cli_scores_a_folder_and_writes_csv(photos, tmp_path):

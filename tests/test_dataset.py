@@ -1,7 +1,6 @@
 """degrade.py builds a split-by-face dataset with the agreed columns, reproducibly, and survives bad files."""
 
 import numpy as np
-import pytest
 from datasets import load_from_disk
 from PIL import Image
 

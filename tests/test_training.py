@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import evaluate
-import numpy as np
 import pytest
 import torch
 from PIL import Image

@@ -1,0 +1,86 @@
+"""Any upload becomes an upright RGB array, or an ImageError that tells the person what to do."""
+
+import io
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pixelperfect.images import MAX_MEGAPIXELS, ImageError, load_image
+
+
+def encode(image: Image.Image, format_: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=format_, **options)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def face(grace_hopper):
+    return Image.fromarray(grace_hopper)
+
+
+@pytest.mark.parametrize("mode,format_", [("L", "PNG"), ("RGBA", "PNG"), ("P", "PNG"), ("CMYK", "JPEG"),
+                                          ("RGB", "WEBP"), ("RGB", "BMP"), ("RGB", "TIFF"), ("I;16", "PNG"),
+                                          ("LA", "PNG"), ("1", "PNG")])
+def test_unusual_modes_and_formats_become_rgb(face, mode, format_):
+    image = face.convert("L").convert("I;16") if mode == "I;16" else face.convert(mode)
+    array = load_image(encode(image, format_))
+    assert array.dtype == np.uint8 and array.shape == (face.height, face.width, 3)
+
+
+def test_exif_rotated_photo_is_turned_upright(face):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: rotate 90° clockwise to view
+    sideways = face.rotate(90, expand=True)
+    array = load_image(encode(sideways, "JPEG", exif=exif, quality=95))
+    assert array.shape == (face.height, face.width, 3)
+
+
+def test_animated_gif_uses_the_first_frame(face):
+    frames = [face.convert("P"), Image.new("P", face.size, 0)]
+    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
+    assert load_image(data).mean() > 20  # the portrait, not the black second frame
+
+
+def test_large_photo_is_shrunk_on_decoding(face):
+    big = face.resize((face.width * 6, face.height * 6))
+    assert max(load_image(encode(big, "JPEG")).shape[:2]) <= 2048
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"", "empty"),
+    (b"%PDF-1.4 not a photo at all", "not an image"),
+    (b"\xff\xd8\xff\xe0" + b"\x00" * 50, "not an image"),
+], ids=["empty", "pdf", "jpeg-header-only"])
+def test_bad_bytes_give_clear_messages(data, message):
+    with pytest.raises(ImageError, match=message):
+        load_image(data)
+
+
+def test_truncated_jpeg_is_reported_as_truncated(face):
+    data = encode(face, "JPEG", quality=95)
+    with pytest.raises(ImageError, match="truncated"):
+        load_image(data[: len(data) // 2])
+
+
+def test_decompression_bomb_refused_before_decoding():
+    header = Image.new("L", (1, 1))
+    data = bytearray(encode(header, "PNG"))
+    # Rewrite the PNG's IHDR to claim 30,000 x 30,000 pixels (900 megapixels).
+    data[16:24] = (30000).to_bytes(4, "big") * 2
+    data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, "big")
+    with pytest.raises(ImageError, match=f"the limit is {MAX_MEGAPIXELS}"):
+        load_image(bytes(data))
+
+
+def test_tiny_image_and_odd_arrays():
+    with pytest.raises(ImageError, match="at least 32"):
+        load_image(np.zeros((10, 10, 3), np.uint8))
+    with pytest.raises(ImageError, match="H×W"):
+        load_image(np.zeros((64, 64, 5), np.uint8))
+    floats = load_image(np.random.default_rng(0).random((64, 64, 3)))
+    assert floats.dtype == np.uint8 and floats.max() > 200
+    with pytest.raises(ImageError, match="Cannot read"):
+        load_image(12345)
