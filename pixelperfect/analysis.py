@@ -7,6 +7,7 @@ A photo's way: decode and validate (`images`) → find the face and crop it like
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict, dataclass, field
 
 from .advice import suggestions
@@ -50,17 +51,22 @@ class Analyzer:
         self.defect_source = defect or DEFAULT_DEFECT
         self._quality: Classifier | None = None
         self._defect: Classifier | None = None
+        # Requests arrive on several threads; the models must load once, and transformers' lazy
+        # imports are not safe to race.
+        self._loading = threading.Lock()
 
     @property
     def quality_model(self) -> Classifier:
-        if self._quality is None:
-            self._quality = Classifier.load(self.quality_source)
+        with self._loading:
+            if self._quality is None:
+                self._quality = Classifier.load(self.quality_source)
         return self._quality
 
     @property
     def defect_model(self) -> Classifier:
-        if self._defect is None:
-            self._defect = Classifier.load(self.defect_source)
+        with self._loading:
+            if self._defect is None:
+                self._defect = Classifier.load(self.defect_source)
         return self._defect
 
     def analyze(self, image) -> Report:

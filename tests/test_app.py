@@ -64,6 +64,15 @@ def test_analyzer_accepts_every_input_kind_and_batches(analyzer, photos):
     assert [r.p_bad for r in reports] == pytest.approx([analyzer.analyze(decoded).p_bad] * len(inputs), abs=1e-3)
 
 
+def test_first_requests_arriving_together_load_the_models_once(photos):
+    from concurrent.futures import ThreadPoolExecutor
+
+    fresh = Analyzer()
+    with ThreadPoolExecutor(4) as pool:
+        reports = list(pool.map(fresh.analyze, [photos["grace"]] * 4))
+    assert len({round(r.p_bad, 4) for r in reports}) == 1
+
+
 def test_no_face_is_an_outcome_not_an_exception(analyzer, photos):
     report = analyzer.analyze(photos["cat"])
     assert report.face["outcome"] == "none" and not report.usable
