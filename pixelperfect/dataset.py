@@ -28,7 +28,7 @@ RACE_LABELS = ("white", "black", "asian", "indian", "other", "unknown")
 SPLITS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 MAX_SIDE = 256  # recipes are tuned for face crops of about 200 px
-COMBINATION_RATE = 0.2
+COMBINATION_RATE = 0.2  # chance that a bad copy gets a second defect, where its defect has a partner
 MIN_CHANGE = 1.5  # mean absolute difference (of 255) below which a "degraded" copy is no copy at all
 
 
@@ -143,6 +143,7 @@ class BuildStats:
     rows: Counter = field(default_factory=Counter)
     defects: Counter = field(default_factory=Counter)
     severities: Counter = field(default_factory=Counter)
+    pairs: int = 0  # bad rows that carry two defects
     seconds: float = 0.0
 
 
@@ -192,6 +193,7 @@ def build(source_dir: str | Path, seed: int = 0, limit: int | None = None, worke
         for defects, severity in zip(columns["defects"], columns["severity"]):
             stats.defects.update(defect_names[d] for d in defects)
             stats.severities[SEVERITY_LABELS[severity]] += 1
+            stats.pairs += len(defects) == 2
     stats.seconds = time.perf_counter() - start
     return dataset, stats
 
@@ -200,7 +202,8 @@ def summary(stats: BuildStats) -> str:
     lines = [f"sources: {stats.sources}, skipped (unreadable): {len(stats.skipped)}, "
              f"time: {stats.seconds:.0f} s",
              "rows: " + ", ".join(f"{k} {v}" for k, v in stats.rows.items()),
-             "bad rows per defect: " + ", ".join(f"{d} {stats.defects[d]}" for d in DEFECT_NAMES),
+             "bad rows per defect: " + ", ".join(f"{d} {stats.defects[d]}" for d in DEFECT_NAMES)
+             + f" (a row with a pair counts twice; {stats.pairs} pairs)",
              "rows per severity: " + ", ".join(f"{s} {stats.severities[s]}" for s in SEVERITY_LABELS)]
     if stats.skipped:
         lines.append("skipped: " + ", ".join(stats.skipped[:10]) + (" …" if len(stats.skipped) > 10 else ""))
@@ -234,8 +237,8 @@ pretty_name: PixelPerfect face quality
 Face photos labelled **good** or **bad**, with the defects that make a photo bad. Built by
 PixelPerfect's `degrade.py` from UTKFace's aligned and cropped faces: every source photo gives one
 good row (benign processing only: small brightness/contrast/white-balance changes, JPEG q ≥ 70,
-slight resize, flip) and one bad row (one defect, or in {COMBINATION_RATE:.0%} of cases a pair that
-meets in real life, such as a dark and noisy photo).
+slight resize, flip) and one bad row: one defect, or ({stats.pairs} rows) a pair that meets in real
+life, such as a dark and noisy photo.
 
 ## Licence and source
 The images come from [UTKFace](https://susanqq.github.io/UTKFace/), which is available for
