@@ -80,11 +80,14 @@ class Analyzer:
             return []
         found = [find_face(photo) for photo in photos]
         crops = [crop_face(photo, result.main) for photo, result in zip(photos, found)]
-        p_bad = self.quality_model.predict(crops, batch_size)[:, self.quality_model.labels.index("bad")]
-        defect_probabilities = self.defect_model.predict(crops, batch_size)
+        quality, defect = self.quality_model, self.defect_model
+        pixels = quality.pixels(crops)
+        defect_pixels = pixels if defect.same_input_as(quality) else defect.pixels(crops)
+        p_bad = quality.predict_pixels(pixels, batch_size)[:, quality.labels.index("bad")]
+        defect_probabilities = defect.predict_pixels(defect_pixels, batch_size)
         reports = []
         for photo, result, crop, bad, probabilities in zip(photos, found, crops, p_bad, defect_probabilities):
-            defects = {name: round(float(probabilities[self.defect_model.labels.index(name)]), 4)
+            defects = {name: round(float(probabilities[defect.labels.index(name)]), 4)
                        for name in DEFECT_NAMES}
             face_pixels = result.main.width if result.main else min(photo.shape[:2])
             bars = measure(crop, face_pixels=face_pixels)

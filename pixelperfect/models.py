@@ -30,12 +30,23 @@ class Classifier:
         model = AutoModelForImageClassification.from_pretrained(name_or_path, dtype=torch.float32)
         return cls(model, AutoImageProcessor.from_pretrained(name_or_path))
 
+    def pixels(self, images: list) -> torch.Tensor:
+        return self.processor(images=images, return_tensors="pt")["pixel_values"]
+
+    def same_input_as(self, other: "Classifier") -> bool:
+        """Whether both models take identically prepared pixels, so one preparation can serve both."""
+        return self.processor.to_dict() == other.processor.to_dict()
+
     @torch.inference_mode()
-    def predict(self, images: list, batch_size: int = 32) -> np.ndarray:
-        """Probabilities per label (softmax, or independent sigmoids for a multi-label model)."""
+    def predict_pixels(self, pixels: torch.Tensor, batch_size: int = 32) -> np.ndarray:
         outputs = []
-        for start in range(0, len(images), batch_size):
-            pixels = self.processor(images=images[start:start + batch_size], return_tensors="pt")["pixel_values"]
-            logits = self.model(pixel_values=pixels).logits
+        for start in range(0, len(pixels), batch_size):
+            logits = self.model(pixel_values=pixels[start:start + batch_size]).logits
             outputs.append((logits.sigmoid() if self.multi_label else logits.softmax(-1)).numpy())
         return np.concatenate(outputs) if outputs else np.zeros((0, len(self.labels)))
+
+    def predict(self, images: list, batch_size: int = 32) -> np.ndarray:
+        """Probabilities per label (softmax, or independent sigmoids for a multi-label model)."""
+        if not images:
+            return np.zeros((0, len(self.labels)))
+        return self.predict_pixels(self.pixels(images), batch_size)
