@@ -196,4 +196,4 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(600, 6
 demo.queue(default_concurrency_limit=2, max_size=64)
 
 if __name__ == "__main__":
-    demo.launch(mcp_server=True, footer_links=["api", "gradio"])
+    demo.launch(mcp_server=True, footer_links=["api", "gradio"], max_file_size=f"{MAX_UPLOAD_MB}mb")
