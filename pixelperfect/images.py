@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,10 @@ MAX_UPLOAD_MB = 25
 MAX_MEGAPIXELS = 40
 MIN_SIDE = 32
 WORKING_SIDE = 2048  # larger photos are shrunk on decoding: enough for any face, and bounded memory
+
+
+# How image files begin: a file that starts like one but cannot be opened is damaged, not "not an image".
+_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
 
 
 class ImageError(ValueError):
@@ -48,10 +53,15 @@ def _from_bytes(data: bytes) -> np.ndarray:
     try:
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError):
+        if data.startswith(_SIGNATURES) or data[8:12] == b"WEBP":
+            raise ImageError("The image is truncated or damaged: only part of it can be read. "
+                             "Upload it again.") from None
         raise ImageError("This file is not an image, or not in a format PixelPerfect can read "
                          "(JPEG, PNG, WebP, BMP, TIFF, GIF). Upload a photo.") from None
-    except Image.DecompressionBombError:
-        raise ImageError(f"The image is too large; the limit is {MAX_MEGAPIXELS} megapixels.") from None
+    except Image.DecompressionBombError as error:  # PIL refuses far-too-large images before we see their size
+        claimed = re.search(r"\((\d+) pixels\)", str(error))
+        size = f"{int(claimed.group(1)) / 1e6:.0f} megapixels" if claimed else "too large"
+        raise ImageError(f"The image is {size}; the limit is {MAX_MEGAPIXELS}. Upload a smaller photo.") from None
     with image:
         megapixels = image.width * image.height / 1e6
         if megapixels > MAX_MEGAPIXELS:

@@ -59,3 +59,15 @@ def built_dataset(source_folder, tmp_path_factory):
     output = tmp_path_factory.mktemp("out") / "dataset"
     degrade.main(["--source", str(source_folder), "--output", str(output), "--seed", "7", "--workers", "2"])
     return output
+
+
+@pytest.fixture(scope="session")
+def client():
+    """The Space running locally (MCP server on), and a gradio_client connected to it."""
+    from gradio_client import Client
+
+    import app
+
+    app.demo.launch(prevent_thread_lock=True, quiet=True, mcp_server=True)
+    yield Client(app.demo.local_url, verbose=False)
+    app.demo.close()

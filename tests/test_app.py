@@ -84,17 +84,6 @@ def test_not_an_image_is_a_clear_error(analyzer, photos):
         analyzer.analyze(photos["text"])
 
 
-@pytest.fixture(scope="module")
-def client():
-    from gradio_client import Client
-
-    import app
-
-    app.demo.launch(prevent_thread_lock=True, quiet=True, mcp_server=True)
-    yield Client(app.demo.local_url, verbose=False)
-    app.demo.close()
-
-
 def test_gradio_endpoints(client, photos):
     from gradio_client import handle_file
 
