@@ -44,13 +44,6 @@ def build_examples(folder: Path = EXAMPLES_DIR) -> list[str]:
     return paths
 
 
-def report_for(path: str) -> dict:
-    try:
-        return analyzer.analyze(path).to_dict()
-    except ImageError as error:
-        raise gr.Error(str(error), title="Cannot analyse this file") from None
-
-
 def analyze(image: str) -> dict:
     """Check the quality of one face photo.
 
@@ -68,7 +61,10 @@ def analyze(image: str) -> dict:
     """
     if not image:
         raise gr.Error("Upload a photo first.")
-    return report_for(image)
+    try:
+        return analyzer.analyze(image).to_dict()
+    except ImageError as error:
+        raise gr.Error(str(error), title="Cannot analyse this file") from None
 
 
 def analyze_batch(images: list[str]) -> list[dict]:

@@ -19,6 +19,7 @@ class Classifier:
     def __init__(self, model, processor):
         self.model = model.eval()
         self.processor = processor
+        self._input_signature = processor.to_dict()  # compared on every batch, so computed once
         self.labels = [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
         self.multi_label = self.model.config.problem_type == "multi_label_classification"
 
@@ -35,7 +36,7 @@ class Classifier:
 
     def same_input_as(self, other: "Classifier") -> bool:
         """Whether both models take identically prepared pixels, so one preparation can serve both."""
-        return self.processor.to_dict() == other.processor.to_dict()
+        return self._input_signature == other._input_signature
 
     @torch.inference_mode()
     def predict_pixels(self, pixels: torch.Tensor, batch_size: int = 32) -> np.ndarray:
