@@ -8,6 +8,9 @@ Endpoints (see the README for a gradio_client snippet):
 import html
 import os
 import tempfile
+import threading
+from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import gradio as gr
@@ -20,6 +23,8 @@ from pixelperfect.measures import GOOD_FROM, MEASURES, POOR_BELOW
 
 analyzer = Analyzer()
 EXAMPLES_DIR = Path(os.environ.get("PIXELPERFECT_EXAMPLES_DIR", Path(tempfile.gettempdir()) / "pixelperfect-examples"))
+CACHE_SWEEP_S = 60  # files the page shows are deleted once a minute old, by a sweep every minute
+CACHE_MINUTES = 2 * CACHE_SWEEP_S // 60  # the longest any of them stays
 LEVEL_COLOURS = {"good": "#1a7f37", "fair": "#b7791f", "poor": "#c53030"}
 
 
@@ -44,7 +49,44 @@ def build_examples(folder: Path = EXAMPLES_DIR) -> list[str]:
     return paths
 
 
-def analyze(image: str) -> dict:
+_uploads_in_use: Counter = Counter()
+_uploads_lock = threading.Lock()
+
+
+@contextmanager
+def discarded_after_use(*paths: str):
+    """Delete uploaded files as soon as the answer is ready: face photos are personal data.
+
+    Gradio names an upload by its content, so byte-identical uploads in flight share one file; it
+    is deleted when the last request reading it ends. Example photos are not uploads and stay.
+    """
+    uploads = [path for path in paths if path in demo.upload_file_set]
+    with _uploads_lock:
+        _uploads_in_use.update(uploads)
+    try:
+        yield
+    finally:
+        with _uploads_lock:
+            _uploads_in_use.subtract(uploads)
+            for path in set(uploads):
+                if _uploads_in_use[path] <= 0:
+                    del _uploads_in_use[path]
+                    demo.upload_file_set.discard(path)
+                    Path(path).unlink(missing_ok=True)
+                    try:
+                        Path(path).parent.rmdir()  # the per-upload folder, when nothing else is in it
+                    except OSError:
+                        pass
+
+
+def path_of(upload: dict | None) -> str | None:
+    """The server-side path of a raw upload. The handlers take uploads raw (``preprocess=False``):
+    gradio's own preprocessing would copy an image, fail on a damaged one before PixelPerfect can
+    say what is wrong, and (gr.File, gradio 6) leave an empty temporary file behind per upload."""
+    return (upload or {}).get("path")
+
+
+def analyze(image: dict | None) -> dict:
     """Check the quality of one face photo.
 
     Finds the face, says whether the photo is good enough for an ID check or a profile, which defects it
@@ -59,24 +101,28 @@ def analyze(image: str) -> dict:
         A report with verdict ("good"/"bad"), p_bad, usable, defects (probability per defect),
         measures (value, score, level per measure), suggestions and face (found, count, outcome, box).
     """
-    if not image:
+    path = path_of(image)
+    if not path:
         raise gr.Error("Upload a photo first.")
     try:
-        return analyzer.analyze(image).to_dict()
+        with discarded_after_use(path):
+            return analyzer.analyze(path).to_dict()
     except ImageError as error:
         raise gr.Error(str(error), title="Cannot analyse this file") from None
 
 
-def analyze_batch(images: list[str]) -> list[dict]:
+def analyze_batch(images: list[dict] | None) -> list[dict]:
     """Check the quality of several face photos at once; returns one report per photo, in order.
 
     Args:
         images: the photos to check.
     """
-    if not images:
+    paths = [path for path in map(path_of, images or []) if path]
+    if not paths:
         raise gr.Error("Upload at least one photo.")
     try:
-        return [report.to_dict() for report in analyzer.analyze_batch(list(images))]
+        with discarded_after_use(*paths):
+            return [report.to_dict() for report in analyzer.analyze_batch(paths)]
     except ImageError as error:
         raise gr.Error(str(error), title="Cannot analyse one of the files") from None
 
@@ -127,12 +173,18 @@ def suggestions_markdown(report: dict) -> str:
     return "\n".join(f"{i}. {text}" for i, text in enumerate(report["suggestions"], 1))
 
 
-def show(image: str):
-    """The UI's handler: the report, rendered for people."""
-    if not image:
+def show(upload: dict | None):
+    """The UI's handler: the report, rendered for people.
+
+    The page shows the upload, so it stays until the cache sweep (``delete_cache``) removes it.
+    """
+    path = path_of(upload)
+    if not path:
         raise gr.Error("Upload a photo first.")
+    if not Path(path).is_file():
+        raise gr.Error(f"Photos are deleted from the server after {CACHE_MINUTES} minutes. Upload it again.")
     try:
-        photo = load_image(image)
+        photo = load_image(path)
     except ImageError as error:
         raise gr.Error(str(error), title="Cannot analyse this file") from None
     report = analyzer.analyze(photo).to_dict()
@@ -149,7 +201,7 @@ def show(image: str):
 
 DEFECT_TABLE = "\n".join(f"| {name.replace('_', ' ')} | {DEFECTS[name].description} |" for name in DEFECT_NAMES)
 
-with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(600, 600)) as demo:
+with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(CACHE_SWEEP_S, CACHE_SWEEP_S)) as demo:
     gr.Markdown("# PixelPerfect\nIs this face photo usable? Upload one, use your webcam or paste from the "
                 "clipboard. The photo is analysed in memory and not kept.")
     with gr.Row():
@@ -176,8 +228,8 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(600, 6
                     gr.Markdown("| defect | what it means |\n|---|---|\n" + DEFECT_TABLE)
 
     outputs = [verdict, defect_bars, metric_bars, advice, face_view, report_json]
-    check.click(show, photo_input, outputs, api_visibility="private")
-    photo_input.upload(show, photo_input, outputs, api_visibility="private")
+    check.click(show, photo_input, outputs, api_visibility="private", preprocess=False)
+    photo_input.upload(show, photo_input, outputs, api_visibility="private", preprocess=False)
 
     # The programmatic endpoints, named as documented, with components the page does not show.
     with gr.Row(visible=False):
@@ -185,8 +237,8 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(600, 6
         api_files = gr.File(type="filepath", file_count="multiple", label="images")
         api_report = gr.JSON(label="report")
         api_reports = gr.JSON(label="reports")
-    gr.Button(visible=False).click(analyze, api_file, api_report, api_name="analyze")
-    gr.Button(visible=False).click(analyze_batch, api_files, api_reports, api_name="analyze_batch")
+    gr.Button(visible=False).click(analyze, api_file, api_report, api_name="analyze", preprocess=False)
+    gr.Button(visible=False).click(analyze_batch, api_files, api_reports, api_name="analyze_batch", preprocess=False)
 
 # Two requests at a time keep both cores busy without thrashing; more wait in the queue.
 demo.queue(default_concurrency_limit=2, max_size=64)

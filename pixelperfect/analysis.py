@@ -82,9 +82,12 @@ class Analyzer:
         crops = [crop_face(photo, result.main) for photo, result in zip(photos, found)]
         quality, defect = self.quality_model, self.defect_model
         pixels = quality.pixels(crops)
-        defect_pixels = pixels if defect.same_input_as(quality) else defect.pixels(crops)
-        p_bad = quality.predict_pixels(pixels, batch_size)[:, quality.labels.index("bad")]
-        defect_probabilities = defect.predict_pixels(defect_pixels, batch_size)
+        if defect.same_input_as(quality):
+            quality_probabilities, defect_probabilities = quality.predict_pixels_with(defect, pixels, batch_size)
+        else:
+            quality_probabilities = quality.predict_pixels(pixels, batch_size)
+            defect_probabilities = defect.predict_pixels(defect.pixels(crops), batch_size)
+        p_bad = quality_probabilities[:, quality.labels.index("bad")]
         reports = []
         for photo, result, crop, bad, probabilities in zip(photos, found, crops, p_bad, defect_probabilities):
             defects = {name: round(float(probabilities[defect.labels.index(name)]), 4)

@@ -22,6 +22,7 @@ class Classifier:
         self._input_signature = processor.to_dict()  # compared on every batch, so computed once
         self.labels = [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
         self.multi_label = self.model.config.problem_type == "multi_label_classification"
+        self._shares_backbone: dict[int, bool] = {}
 
     @classmethod
     def load(cls, name_or_path: str) -> "Classifier":
@@ -38,13 +39,47 @@ class Classifier:
         """Whether both models take identically prepared pixels, so one preparation can serve both."""
         return self._input_signature == other._input_signature
 
+    def shares_backbone_with(self, other: "Classifier") -> bool:
+        """Whether ``other`` differs from this model only in its head (``classifier``), as when the
+        quality model is a head trained on the frozen defect model: then one backbone pass serves both."""
+        if id(other) not in self._shares_backbone:
+            mine, theirs = ({name: tensor for name, tensor in classifier.model.state_dict().items()
+                             if not name.startswith("classifier.")} for classifier in (self, other))
+            self._shares_backbone[id(other)] = (
+                type(self.model) is type(other.model) and hasattr(self.model, "classifier")
+                and self.same_input_as(other) and mine.keys() == theirs.keys()
+                and all(torch.equal(tensor, theirs[name]) for name, tensor in mine.items()))
+        return self._shares_backbone[id(other)]
+
+    def _probabilities(self, logits: torch.Tensor) -> np.ndarray:
+        return (logits.sigmoid() if self.multi_label else logits.softmax(-1)).numpy()
+
     @torch.inference_mode()
     def predict_pixels(self, pixels: torch.Tensor, batch_size: int = 32) -> np.ndarray:
         outputs = []
         for start in range(0, len(pixels), batch_size):
-            logits = self.model(pixel_values=pixels[start:start + batch_size]).logits
-            outputs.append((logits.sigmoid() if self.multi_label else logits.softmax(-1)).numpy())
+            outputs.append(self._probabilities(self.model(pixel_values=pixels[start:start + batch_size]).logits))
         return np.concatenate(outputs) if outputs else np.zeros((0, len(self.labels)))
+
+    @torch.inference_mode()
+    def predict_pixels_with(self, other: "Classifier", pixels: torch.Tensor,
+                            batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+        """This model's and ``other``'s probabilities for the same pixels, with one backbone pass
+        when they share their backbone."""
+        if not self.shares_backbone_with(other):
+            return self.predict_pixels(pixels, batch_size), other.predict_pixels(pixels, batch_size)
+        head_inputs = []  # what this model's head sees, whatever the architecture pools
+        hook = self.model.classifier.register_forward_pre_hook(lambda _, args: head_inputs.append(args[0]))
+        mine, theirs = [], []
+        try:
+            for start in range(0, len(pixels), batch_size):
+                mine.append(self._probabilities(self.model(pixel_values=pixels[start:start + batch_size]).logits))
+                theirs.append(other._probabilities(other.model.classifier(head_inputs.pop())))
+        finally:
+            hook.remove()
+        if not mine:
+            return np.zeros((0, len(self.labels))), np.zeros((0, len(other.labels)))
+        return np.concatenate(mine), np.concatenate(theirs)
 
     def predict(self, images: list, batch_size: int = 32) -> np.ndarray:
         """Probabilities per label (softmax, or independent sigmoids for a multi-label model)."""

@@ -82,10 +82,11 @@ def build_model(task: Task, labels: list[str], base_model: str, num_layers: int 
         config = Dinov2Config(image_size=image_size, **SCRATCH_CONFIGS[base_model], **label_kwargs)
         return AutoModelForImageClassification.from_config(config)
     path = resolve_base_model(base_model)
+    base_layers = AutoConfig.from_pretrained(path).num_hidden_layers
+    num_layers = min(num_layers or base_layers, base_layers)  # more would add untrained blocks
     # Fewer layers means fewer backbone stages: the stage bookkeeping must follow, or the saved config won't reload.
     layer_kwargs = {"num_hidden_layers": num_layers, "out_features": [f"stage{num_layers}"],
-                    "out_indices": [num_layers], "stage_names": ["stem"] + [f"stage{i}" for i in range(1, num_layers + 1)]
-                    } if num_layers else {}
+                    "out_indices": [num_layers], "stage_names": ["stem"] + [f"stage{i}" for i in range(1, num_layers + 1)]}
     config = AutoConfig.from_pretrained(path, **layer_kwargs, **label_kwargs)
     # A classification checkpoint with other labels (e.g. the quality model as the defect model's
     # start) keeps its backbone and gets a new head.

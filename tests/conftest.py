@@ -1,5 +1,13 @@
 """Shared fixtures: face photos that ship with packages (no committed third-party files)."""
 
+import os
+import tempfile
+
+# Before gradio is imported: the app's uploads and cache go to a folder the tests can inspect.
+os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="pixelperfect-gradio-")
+
+from pathlib import Path
+
 import numpy as np
 import pytest
 import skimage.data
@@ -63,7 +71,9 @@ def built_dataset(source_folder, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def client():
-    """The Space running locally (MCP server on), and a gradio_client connected to it."""
+    """The Space running locally (MCP server on), and a gradio_client connected to it.
+
+    Its uploads land in ``GRADIO_TEMP_DIR``, listed by `files_on_server`."""
     from gradio_client import Client
 
     import app
@@ -71,3 +81,9 @@ def client():
     app.demo.launch(prevent_thread_lock=True, quiet=True, mcp_server=True)
     yield Client(app.demo.local_url, verbose=False)
     app.demo.close()
+
+
+@pytest.fixture
+def files_on_server():
+    """A function listing every file in the app's upload and cache folder."""
+    return lambda: {path for path in Path(os.environ["GRADIO_TEMP_DIR"]).rglob("*") if path.is_file()}

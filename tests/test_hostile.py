@@ -115,9 +115,10 @@ def test_cli_goes_on_past_bad_files(corpus):
     assert "renamed.txt.jpg: This file is not an image" in done.stdout + done.stderr
 
 
-def test_app_answers_or_explains_every_file_and_still_works(corpus, client):
+def test_app_answers_or_explains_every_file_and_keeps_none(corpus, client, files_on_server):
     from gradio_client import handle_file
 
+    before = files_on_server()
     for name, (path, expected) in corpus.items():
         try:
             report = client.predict(handle_file(str(path)), api_name="/analyze")
@@ -127,3 +128,7 @@ def test_app_answers_or_explains_every_file_and_still_works(corpus, client):
         assert expected == "report" and report["verdict"] in ("good", "bad"), name
     after = client.predict(handle_file(str(corpus["face.webp"][0])), api_name="/analyze")
     assert after["face"]["outcome"] == "one"
+    batch = client.predict([handle_file(str(corpus["face.webp"][0])), handle_file(str(corpus["two-faces.jpg"][0]))],
+                           api_name="/analyze_batch")
+    assert [report["face"]["outcome"] for report in batch] == ["one", "several"]
+    assert files_on_server() - before == set(), "uploads were kept after their answers"

@@ -7,20 +7,22 @@ import sys
 from pathlib import Path
 
 import evaluate
+import numpy as np
 import pytest
 import torch
 from PIL import Image
 from transformers import AutoConfig, pipeline
 
 from pixelperfect.defects import DEFECT_NAMES
+from pixelperfect.models import Classifier
 from pixelperfect.training import METRICS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def train(task, dataset, output, *extra):
+def train(task, dataset, output, *extra, base_model="scratch-tiny"):
     command = [sys.executable, str(ROOT / "train.py"), "--task", task, "--dataset", str(dataset),
-               "--base_model", "scratch-tiny", "--image_size", "32", "--output_dir", str(output), "--do_train",
+               "--base_model", str(base_model), "--image_size", "32", "--output_dir", str(output), "--do_train",
                "--max_steps", "2", "--per_device_train_batch_size", "4", "--per_device_eval_batch_size", "8",
                "--report_to", "none", "--remove_unused_columns", "false", "--save_strategy", "no", *extra]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
@@ -61,6 +63,18 @@ def test_defect_model_is_multi_label_with_independent_probabilities(defect_model
     results = json.loads((defect_model / "eval" / "results.json").read_text())
     assert "macro_f1" in results["metrics"] and set(results["per_group"]) == {"age", "gender", "race"}
     assert (defect_model / "eval" / "reliability.png").is_file()
+
+
+def test_a_head_on_the_frozen_defect_model_shares_its_backbone(defect_model, built_dataset, tmp_path, face_crops):
+    frozen = Classifier.load(train("quality", built_dataset, tmp_path / "frozen", "--freeze_backbone",
+                                   base_model=defect_model))
+    tuned = Classifier.load(train("quality", built_dataset, tmp_path / "tuned", base_model=defect_model))
+    defect = Classifier.load(defect_model)
+    assert frozen.shares_backbone_with(defect) and not tuned.shares_backbone_with(defect)
+    pixels = frozen.pixels(list(face_crops.values()))
+    quality_probabilities, defect_probabilities = frozen.predict_pixels_with(defect, pixels)
+    np.testing.assert_allclose(quality_probabilities, frozen.predict_pixels(pixels), atol=1e-5)
+    np.testing.assert_allclose(defect_probabilities, defect.predict_pixels(pixels), atol=1e-5)
 
 
 def test_weights_are_stored_in_float16(quality_model):
