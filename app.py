@@ -6,9 +6,11 @@ Endpoints (see the README for a gradio_client snippet):
 """
 
 import html
+import logging
 import os
 import tempfile
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +24,7 @@ from pixelperfect.images import MAX_MEGAPIXELS, MAX_UPLOAD_MB, load_image
 from pixelperfect.measures import GOOD_FROM, MEASURES, POOR_BELOW
 
 analyzer = Analyzer()
+logger = logging.getLogger("pixelperfect.app")
 EXAMPLES_DIR = Path(os.environ.get("PIXELPERFECT_EXAMPLES_DIR", Path(tempfile.gettempdir()) / "pixelperfect-examples"))
 CACHE_SWEEP_S = 60  # files the page shows are deleted once a minute old, by a sweep every minute
 CACHE_MINUTES = 2 * CACHE_SWEEP_S // 60  # the longest any of them stays
@@ -57,10 +60,12 @@ _uploads_lock = threading.Lock()
 def discarded_after_use(*paths: str):
     """Delete uploaded files as soon as the answer is ready: face photos are personal data.
 
-    Gradio names an upload by its content, so byte-identical uploads in flight share one file; it
-    is deleted when the last request reading it ends. Example photos are not uploads and stay.
+    Gradio names an upload by its content, so byte-identical uploads share one file. It is deleted
+    only when no other request is reading it, none waiting in the queue names it, and nobody sent it
+    again meanwhile; what is left then goes with the cache sweep. Example photos are not uploads.
     """
     uploads = [path for path in paths if path in demo.upload_file_set]
+    started = time.time()
     with _uploads_lock:
         _uploads_in_use.update(uploads)
     try:
@@ -68,22 +73,62 @@ def discarded_after_use(*paths: str):
     finally:
         with _uploads_lock:
             _uploads_in_use.subtract(uploads)
+            waiting = _uploads_waiting()
             for path in set(uploads):
-                if _uploads_in_use[path] <= 0:
-                    del _uploads_in_use[path]
+                if _uploads_in_use[path] > 0:
+                    continue
+                del _uploads_in_use[path]
+                if waiting is None or path in waiting:
+                    continue
+                try:
+                    if os.stat(path).st_ctime > started:  # uploaded again while this request ran
+                        continue
+                    os.unlink(path)
                     demo.upload_file_set.discard(path)
-                    Path(path).unlink(missing_ok=True)
-                    try:
-                        Path(path).parent.rmdir()  # the per-upload folder, when nothing else is in it
-                    except OSError:
-                        pass
+                    os.rmdir(Path(path).parent)  # the upload's own folder, when nothing else is in it
+                except OSError:
+                    pass
+
+
+def _uploads_waiting() -> set[str] | None:
+    """The upload paths named by requests waiting in the queue; None if the queue cannot be read
+    (it is gradio's internal state, so a gradio upgrade may change it)."""
+    try:
+        values = [value for queue in demo._queue.event_queue_per_concurrency_id.values()
+                  for event in queue.queue if event.data for value in event.data.data]
+    except AttributeError:
+        return None
+    files = [item for value in values for item in (value if isinstance(value, list) else [value])]
+    return {item["path"] for item in files if isinstance(item, dict) and "path" in item}
+
+
+@contextmanager
+def explained_errors(title: str):
+    """Every failure reaches people as a sentence: the input's problem as `ImageError` says it, and
+    anything unexpected as an apology, its traceback logged (never the image)."""
+    try:
+        yield
+    except ImageError as error:
+        raise gr.Error(str(error), title=title) from None
+    except gr.Error:
+        raise
+    except Exception:
+        logger.exception("analysis failed")
+        raise gr.Error("Something went wrong on our side while analysing this photo. Please try again.",
+                       title="Sorry") from None
 
 
 def path_of(upload: dict | None) -> str | None:
     """The server-side path of a raw upload. The handlers take uploads raw (``preprocess=False``):
     gradio's own preprocessing would copy an image, fail on a damaged one before PixelPerfect can
     say what is wrong, and (gr.File, gradio 6) leave an empty temporary file behind per upload."""
-    return (upload or {}).get("path")
+    path = (upload or {}).get("path")
+    if path and not Path(path).is_file():
+        # A page photo older than the cache sweep, or an API upload whose byte-identical twin (the
+        # same file) was answered, and deleted, first.
+        raise gr.Error(f"This photo is no longer on the server (uploads are deleted once answered, photos on "
+                       f"the page after {CACHE_MINUTES} minutes). Upload it again.")
+    return path
 
 
 def analyze(image: dict | None) -> dict:
@@ -104,11 +149,8 @@ def analyze(image: dict | None) -> dict:
     path = path_of(image)
     if not path:
         raise gr.Error("Upload a photo first.")
-    try:
-        with discarded_after_use(path):
-            return analyzer.analyze(path).to_dict()
-    except ImageError as error:
-        raise gr.Error(str(error), title="Cannot analyse this file") from None
+    with explained_errors("Cannot analyse this file"), discarded_after_use(path):
+        return analyzer.analyze(path).to_dict()
 
 
 def analyze_batch(images: list[dict] | None) -> list[dict]:
@@ -120,11 +162,8 @@ def analyze_batch(images: list[dict] | None) -> list[dict]:
     paths = [path for path in map(path_of, images or []) if path]
     if not paths:
         raise gr.Error("Upload at least one photo.")
-    try:
-        with discarded_after_use(*paths):
-            return [report.to_dict() for report in analyzer.analyze_batch(paths)]
-    except ImageError as error:
-        raise gr.Error(str(error), title="Cannot analyse one of the files") from None
+    with explained_errors("Cannot analyse one of the files"), discarded_after_use(*paths):
+        return [report.to_dict() for report in analyzer.analyze_batch(paths)]
 
 
 # ---------------------------------------------------------------- how a report looks
@@ -181,13 +220,9 @@ def show(upload: dict | None):
     path = path_of(upload)
     if not path:
         raise gr.Error("Upload a photo first.")
-    if not Path(path).is_file():
-        raise gr.Error(f"Photos are deleted from the server after {CACHE_MINUTES} minutes. Upload it again.")
-    try:
+    with explained_errors("Cannot analyse this file"):
         photo = load_image(path)
-    except ImageError as error:
-        raise gr.Error(str(error), title="Cannot analyse this file") from None
-    report = analyzer.analyze(photo).to_dict()
+        report = analyzer.analyze(photo).to_dict()
     boxes = []
     if report["face"]["box"]:
         x, y, w, h = report["face"]["box"]
@@ -240,8 +275,9 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(CACHE_
     gr.Button(visible=False).click(analyze, api_file, api_report, api_name="analyze", preprocess=False)
     gr.Button(visible=False).click(analyze_batch, api_files, api_reports, api_name="analyze_batch", preprocess=False)
 
-# Two requests at a time keep both cores busy without thrashing; more wait in the queue.
-demo.queue(default_concurrency_limit=2, max_size=64)
+# Chosen with `python -m benchmarks.load --queue-limits 1 2 4` (figures in the README).
+QUEUE_LIMIT, QUEUE_SIZE = 2, 64
+demo.queue(default_concurrency_limit=QUEUE_LIMIT, max_size=QUEUE_SIZE)
 
 if __name__ == "__main__":
     demo.launch(mcp_server=True, footer_links=["api", "gradio"], max_file_size=f"{MAX_UPLOAD_MB}mb")

@@ -8,6 +8,7 @@
 configuration (``scratch-tiny``, ``scratch-small``). Runs unchanged under ``accelerate launch`` / ``torchrun``.
 """
 
+import json
 import logging
 import sys
 import time
@@ -15,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from transformers import HfArgumentParser, Trainer, TrainingArguments, set_seed
+from transformers.trainer_utils import get_last_checkpoint
 
 from pixelperfect.evaluation import evaluate_split, results_table, save_evaluation
 from pixelperfect.model_card import write_model_card
-from pixelperfect.training import (TASKS, apply_temperature, build_image_processor, build_model, collate,
+from pixelperfect.training import (TASKS, Collator, apply_temperature, build_image_processor, build_model,
                                    fit_temperature, load_any_dataset, make_compute_metrics, make_transform)
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,18 @@ class ModelArguments:
     save_fp16: bool = field(default=True, metadata={"help": "store the weights in float16 (half the size)"})
 
 
+def checkpoint_to_resume(training_args: TrainingArguments) -> str | None:
+    """``--resume_from_checkpoint PATH``, or ``last`` for the newest checkpoint in ``--output_dir``."""
+    wanted = training_args.resume_from_checkpoint
+    if wanted in ("last", "True", "true"):
+        wanted = get_last_checkpoint(training_args.output_dir) if Path(training_args.output_dir).is_dir() else None
+        if wanted is None:
+            logger.warning("no checkpoint in %s: training from the start", training_args.output_dir)
+    if wanted:
+        logger.info("resuming from %s", wanted)
+    return wanted
+
+
 def main():
     parser = HfArgumentParser((DataArguments, ModelArguments, TrainingArguments))
     data_args, model_args, training_args = parser.parse_args_into_dataclasses()
@@ -63,19 +77,23 @@ def main():
     if model_args.freeze_backbone:
         model.base_model.requires_grad_(False)
     transform = make_transform(task, processor, len(labels))
+    collator = Collator()
     trainer = Trainer(
         model=model,
         args=training_args,
         train_dataset=dataset["train"].with_transform(transform) if training_args.do_train else None,
         eval_dataset=dataset["validation"].with_transform(transform) if "validation" in dataset else None,
-        data_collator=collate,
+        data_collator=collator,
         processing_class=processor,
         compute_metrics=make_compute_metrics(task, labels),
     )
 
+    replaced = Path(training_args.output_dir, "eval", "results.json")  # the figures new weights must beat
+    previous = json.loads(replaced.read_text()) if replaced.is_file() else None
     started = time.perf_counter()
     if training_args.do_train:
-        result = trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+        result = trainer.train(resume_from_checkpoint=checkpoint_to_resume(training_args))
+        result.metrics["train_skipped_rows"] = collator.skipped
         trainer.log_metrics("train", result.metrics)
         trainer.save_metrics("train", result.metrics)
     train_minutes = (time.perf_counter() - started) / 60
@@ -106,7 +124,8 @@ def main():
                          num_layers=model.config.num_hidden_layers, image_size=model_args.image_size,
                          train_rows=len(dataset["train"]), epochs=training_args.num_train_epochs,
                          learning_rate=training_args.learning_rate, temperature=temperature,
-                         train_minutes=train_minutes, command=" ".join(["python"] + sys.argv))
+                         train_minutes=train_minutes, command=" ".join(["python"] + sys.argv),
+                         frozen_backbone=model_args.freeze_backbone, previous=previous)
         if training_args.push_to_hub:
             from huggingface_hub import HfApi
 

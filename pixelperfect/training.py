@@ -7,6 +7,8 @@ defects (sigmoid, independent probabilities, float multi-hot labels).
 
 from __future__ import annotations
 
+import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import torch
 from .backbones import IMAGENET_MEAN, IMAGENET_STD, resolve_base_model
 
 METRICS_DIR = Path(__file__).parent / "metrics"
+logger = logging.getLogger(__name__)
 
 # Small from-scratch configurations, for tests and for comparison with the pretrained backbone.
 SCRATCH_CONFIGS = {
@@ -55,12 +58,27 @@ TASKS = {
 
 
 def load_any_dataset(name_or_path: str):
-    """A folder written by ``save_to_disk`` or a dataset id on the Hub."""
+    """A folder written by ``save_to_disk`` or a dataset id on the Hub, its images left undecoded
+    (see `open_image`): one corrupt row must not stop a training run."""
     import datasets
 
     if Path(name_or_path, "dataset_dict.json").is_file():
-        return datasets.load_from_disk(name_or_path)
-    return datasets.load_dataset(name_or_path)
+        dataset = datasets.load_from_disk(name_or_path)
+    else:
+        dataset = datasets.load_dataset(name_or_path)
+    return dataset.cast_column("image", datasets.Image(decode=False))
+
+
+def open_image(value):
+    """A dataset row's image (undecoded ``{"bytes", "path"}`` or PIL) as RGB, or None if it cannot be read."""
+    from PIL import Image
+
+    try:
+        if isinstance(value, dict):
+            value = Image.open(io.BytesIO(value["bytes"]) if value.get("bytes") else value["path"])
+        return value.convert("RGB")
+    except (OSError, SyntaxError, ValueError, TypeError, Image.DecompressionBombError):
+        return None
 
 
 def build_image_processor(image_size: int):
@@ -100,18 +118,37 @@ def build_model(task: Task, labels: list[str], base_model: str, num_layers: int 
 
 
 def make_transform(task: Task, processor, num_labels: int):
+    """Rows → model inputs; a row whose image cannot be decoded gets ``pixel_values`` None (see `Collator`)."""
     def transform(batch):
-        images = [image.convert("RGB") for image in batch["image"]]
-        encoded = processor(images=images, return_tensors="pt")
-        return {"pixel_values": encoded["pixel_values"],
+        images = [open_image(value) for value in batch["image"]]
+        readable = [image for image in images if image is not None]
+        encoded = iter(processor(images=readable, return_tensors="pt")["pixel_values"] if readable else [])
+        return {"pixel_values": [None if image is None else next(encoded) for image in images],
                 "labels": task.targets(batch[task.label_column], num_labels)}
 
     return transform
 
 
-def collate(examples):
-    return {"pixel_values": torch.stack([e["pixel_values"] for e in examples]),
-            "labels": torch.stack([torch.as_tensor(e["labels"]) for e in examples])}
+class Collator:
+    """Stacks examples into a batch, dropping and counting rows whose image could not be decoded.
+
+    The count lives in the process that collates: with ``dataloader_num_workers > 0`` only the
+    warnings (one per skipped row, from the workers) tell.
+    """
+
+    def __init__(self):
+        self.skipped = 0
+
+    def __call__(self, examples):
+        kept = [example for example in examples if example["pixel_values"] is not None]
+        if len(kept) < len(examples):
+            self.skipped += len(examples) - len(kept)
+            logger.warning("skipped %d row(s) whose image cannot be decoded (%d so far)",
+                           len(examples) - len(kept), self.skipped)
+        if not kept:
+            raise ValueError("No image of this batch can be decoded: is the dataset corrupt?")
+        return {"pixel_values": torch.stack([example["pixel_values"] for example in kept]),
+                "labels": torch.stack([torch.as_tensor(example["labels"]) for example in kept])}
 
 
 def load_metric(task: Task):

@@ -1,5 +1,7 @@
 """Faces are found (or not) with clear outcomes, cropped like training faces; advice is ordered and unique."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from pixelperfect.advice import MORE_LIGHT, STEADY, suggestions
@@ -61,3 +63,12 @@ def test_dark_exposure_means_more_light_and_good_photo_gets_nothing():
     assert "too bright" in suggestions({"exposure": 0.9}, bright)[0]
     assert suggestions({"blur": 0.1}, {"clarity": {"value": 3.0, "score": 90, "level": "good"}}) == []
     assert suggestions({}, {}, face_message="No face found.") == ["No face found."]
+
+
+def test_faces_are_found_from_many_threads_at_once(astronaut, grace_hopper, face_crops):
+    # The app analyses several uploads at once: detection must give each thread the answer it gives alone.
+    photos = [astronaut, grace_hopper, face_crops["astronaut"], face_crops["grace_hopper"]] * 40
+    alone = [find_face(photo).faces for photo in photos]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda photo: find_face(photo).faces, photos))
+    assert together == alone

@@ -132,3 +132,14 @@ def test_app_answers_or_explains_every_file_and_keeps_none(corpus, client, files
                            api_name="/analyze_batch")
     assert [report["face"]["outcome"] for report in batch] == ["one", "several"]
     assert files_on_server() - before == set(), "uploads were kept after their answers"
+
+
+def test_the_same_photo_sent_many_times_at_once_is_answered_every_time_and_then_deleted(
+        corpus, client, files_on_server):
+    from gradio_client import handle_file
+
+    before = files_on_server()
+    # Identical bytes share one file on the server: no request may delete it under another.
+    jobs = [client.submit(handle_file(str(corpus["face.webp"][0])), api_name="/analyze") for _ in range(8)]
+    assert [job.result(timeout=300)["face"]["outcome"] for job in jobs] == ["one"] * 8
+    assert files_on_server() - before == set()
