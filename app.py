@@ -122,13 +122,15 @@ def path_of(upload: dict | None) -> str | None:
     """The server-side path of a raw upload. The handlers take uploads raw (``preprocess=False``):
     gradio's own preprocessing would copy an image, fail on a damaged one before PixelPerfect can
     say what is wrong, and (gr.File, gradio 6) leave an empty temporary file behind per upload."""
-    path = (upload or {}).get("path")
-    if path and not Path(path).is_file():
-        # A page photo older than the cache sweep, or an API upload whose byte-identical twin (the
-        # same file) was answered, and deleted, first.
+    return (upload or {}).get("path")
+
+
+def ensure_on_server(*paths: str) -> None:
+    # Missing: a page photo older than the cache sweep, or an API upload whose byte-identical twin
+    # (the same file) was answered, and deleted, first.
+    if not all(Path(path).is_file() for path in paths):
         raise gr.Error(f"This photo is no longer on the server (uploads are deleted once answered, photos on "
                        f"the page after {CACHE_MINUTES} minutes). Upload it again.")
-    return path
 
 
 def analyze(image: dict | None) -> dict:
@@ -150,6 +152,7 @@ def analyze(image: dict | None) -> dict:
     if not path:
         raise gr.Error("Upload a photo first.")
     with explained_errors("Cannot analyse this file"), discarded_after_use(path):
+        ensure_on_server(path)
         return analyzer.analyze(path).to_dict()
 
 
@@ -163,6 +166,7 @@ def analyze_batch(images: list[dict] | None) -> list[dict]:
     if not paths:
         raise gr.Error("Upload at least one photo.")
     with explained_errors("Cannot analyse one of the files"), discarded_after_use(*paths):
+        ensure_on_server(*paths)
         return [report.to_dict() for report in analyzer.analyze_batch(paths)]
 
 
@@ -221,6 +225,7 @@ def show(upload: dict | None):
     if not path:
         raise gr.Error("Upload a photo first.")
     with explained_errors("Cannot analyse this file"):
+        ensure_on_server(path)
         photo = load_image(path)
         report = analyzer.analyze(photo).to_dict()
     boxes = []

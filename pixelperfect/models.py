@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,12 @@ class Classifier:
         self.labels = [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
         self.multi_label = self.model.config.problem_type == "multi_label_classification"
         self._shares_backbone: dict[int, bool] = {}
+        # What the head last saw, per thread (requests run on several threads at once): another
+        # model with the same backbone applies its own head to it instead of a second backbone pass.
+        self._head_input = threading.local()
+        if hasattr(self.model, "classifier"):
+            self.model.classifier.register_forward_pre_hook(
+                lambda _, args: setattr(self._head_input, "value", args[0]))
 
     @classmethod
     def load(cls, name_or_path: str) -> "Classifier":
@@ -68,15 +75,10 @@ class Classifier:
         when they share their backbone."""
         if not self.shares_backbone_with(other):
             return self.predict_pixels(pixels, batch_size), other.predict_pixels(pixels, batch_size)
-        head_inputs = []  # what this model's head sees, whatever the architecture pools
-        hook = self.model.classifier.register_forward_pre_hook(lambda _, args: head_inputs.append(args[0]))
         mine, theirs = [], []
-        try:
-            for start in range(0, len(pixels), batch_size):
-                mine.append(self._probabilities(self.model(pixel_values=pixels[start:start + batch_size]).logits))
-                theirs.append(other._probabilities(other.model.classifier(head_inputs.pop())))
-        finally:
-            hook.remove()
+        for start in range(0, len(pixels), batch_size):
+            mine.append(self._probabilities(self.model(pixel_values=pixels[start:start + batch_size]).logits))
+            theirs.append(other._probabilities(other.model.classifier(self._head_input.value)))
         if not mine:
             return np.zeros((0, len(self.labels))), np.zeros((0, len(other.labels)))
         return np.concatenate(mine), np.concatenate(theirs)

@@ -133,7 +133,7 @@ class Collator:
     """Stacks examples into a batch, dropping and counting rows whose image could not be decoded.
 
     The count lives in the process that collates: with ``dataloader_num_workers > 0`` only the
-    warnings (one per skipped row, from the workers) tell.
+    warnings (from the workers, one per batch with such rows) tell.
     """
 
     def __init__(self):

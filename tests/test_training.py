@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import evaluate
@@ -85,6 +86,13 @@ def test_a_head_on_the_frozen_defect_model_shares_its_backbone(defect_model, bui
     quality_probabilities, defect_probabilities = frozen.predict_pixels_with(defect, pixels)
     np.testing.assert_allclose(quality_probabilities, frozen.predict_pixels(pixels), atol=1e-5)
     np.testing.assert_allclose(defect_probabilities, defect.predict_pixels(pixels), atol=1e-5)
+    # Requests run on several threads at once: each must get the answer for its own pixels.
+    inputs = [pixels[i % 2: i % 2 + 1] + 0.05 * i for i in range(24)]
+    alone = [frozen.predict_pixels_with(defect, x)[1] for x in inputs]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda x: frozen.predict_pixels_with(defect, x)[1], inputs))
+    for expected, found in zip(alone, together):
+        np.testing.assert_allclose(found, expected, atol=1e-5)
 
 
 def test_rows_whose_image_cannot_be_decoded_are_skipped_and_counted(built_dataset, tmp_path):
