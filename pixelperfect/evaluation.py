@@ -80,8 +80,8 @@ def evaluate_split(model, processor, split, batch_size: int = 64) -> dict:
             per_defect[name] = float(correct[rows].mean())
     clean = np.array([len(present) == 0 for present in split["defects"]])
     per_defect["clean"] = float(correct[clean].mean()) if clean.any() else None
-    result = {"task": task.name, "rows": len(split), "skipped_rows": skipped, "metrics": metrics, "per_group": per_group,
-              "per_defect_accuracy": per_defect, "calibration": calibration}
+    result = {"task": task.name, "rows": len(split), "skipped_rows": skipped, "metrics": metrics,
+              "per_group": per_group, "per_defect_accuracy": per_defect, "calibration": calibration}
     if not task.multi_label:
         result["confusion"] = [[int(((truth == t) & (called == p)).sum()) for p in (False, True)] for t in (0, 1)]
     # Groups of fewer than 30 photos are too small for a gap to mean anything.

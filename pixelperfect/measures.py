@@ -275,7 +275,6 @@ def calibrate(dataset_path: str, split: str = "validation", limit: int | None = 
     rows = [(image, [names[d] for d in row_defects])
             for image, row_defects in zip(map(open_image, part["image"]), part["defects"]) if image is not None]
     images, defects = [image for image, _ in rows], [row_defects for _, row_defects in rows]
-    # Skin colour first: the colour measure is a distance from it.
     # References first: colour is a distance from skin colour, resolution a share of typical detail.
     lab_means, details = [], []
     for image, row_defects in zip(images, defects):

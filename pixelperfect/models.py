@@ -61,12 +61,16 @@ class Classifier:
     def _probabilities(self, logits: torch.Tensor) -> np.ndarray:
         return (logits.sigmoid() if self.multi_label else logits.softmax(-1)).numpy()
 
+    def _logits(self, pixels: torch.Tensor, batch_size: int):
+        for start in range(0, len(pixels), batch_size):
+            yield self.model(pixel_values=pixels[start:start + batch_size]).logits
+
+    def _stacked(self, parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros((0, len(self.labels)))
+
     @torch.inference_mode()
     def predict_pixels(self, pixels: torch.Tensor, batch_size: int = 32) -> np.ndarray:
-        outputs = []
-        for start in range(0, len(pixels), batch_size):
-            outputs.append(self._probabilities(self.model(pixel_values=pixels[start:start + batch_size]).logits))
-        return np.concatenate(outputs) if outputs else np.zeros((0, len(self.labels)))
+        return self._stacked([self._probabilities(logits) for logits in self._logits(pixels, batch_size)])
 
     @torch.inference_mode()
     def predict_pixels_with(self, other: "Classifier", pixels: torch.Tensor,
@@ -76,12 +80,10 @@ class Classifier:
         if not self.shares_backbone_with(other):
             return self.predict_pixels(pixels, batch_size), other.predict_pixels(pixels, batch_size)
         mine, theirs = [], []
-        for start in range(0, len(pixels), batch_size):
-            mine.append(self._probabilities(self.model(pixel_values=pixels[start:start + batch_size]).logits))
+        for logits in self._logits(pixels, batch_size):
+            mine.append(self._probabilities(logits))
             theirs.append(other._probabilities(other.model.classifier(self._head_input.value)))
-        if not mine:
-            return np.zeros((0, len(self.labels))), np.zeros((0, len(other.labels)))
-        return np.concatenate(mine), np.concatenate(theirs)
+        return self._stacked(mine), other._stacked(theirs)
 
     def predict(self, images: list, batch_size: int = 32) -> np.ndarray:
         """Probabilities per label (softmax, or independent sigmoids for a multi-label model)."""
