@@ -1,7 +1,8 @@
 """The face-quality dataset: face photos plus degraded copies made by the defect registry.
 
 Every source photo yields one *good* row (benign processing only) and one *bad* row (one defect,
-sometimes a real-life pair), so good and bad are balanced and no face appears in two splits.
+sometimes a real-life pair), so good and bad are balanced and no face appears in two splits. A black-and-white
+original is the exception: both its rows carry a colour defect (see ``is_monochrome``).
 Rows are made in worker processes; each row's randomness comes from ``(seed, photo, row kind)``,
 so the same seed gives the same images however many workers run.
 """
@@ -30,6 +31,9 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 MAX_SIDE = 256  # recipes are tuned for face crops of about 200 px
 COMBINATION_RATE = 0.2  # chance that a bad copy gets a second defect, where its defect has a partner
 MIN_CHANGE = 1.5  # mean absolute difference (of 255) below which a "degraded" copy is no copy at all
+# Mean distance (of 255) of a photo's pixels from their own grey below which it has no colour at all. UTKFace
+# has a gap here: 2.8 % of its photos (mostly old scans) lie below it, 0.4 % between it and 5, and 95 % above 10.
+MONOCHROME_CHROMA = 2.0
 
 
 def features():
@@ -112,6 +116,13 @@ def plan_defects(index: int, rng: np.random.Generator) -> Plan:
     return Plan((defect,), level)
 
 
+def is_monochrome(image: np.ndarray) -> bool:
+    """A black-and-white photo. It looks like a fully desaturated copy, which the registry calls a severe colour
+    defect, and identity-photo rules ask for colour: so it cannot be a *good* example, and both its rows say so."""
+    rgb = image.astype(np.float32)
+    return float(np.abs(rgb - rgb.mean(2, keepdims=True)).mean()) < MONOCHROME_CHROMA
+
+
 def make_rows(task: tuple[int, str, str, int]) -> list[dict] | None:
     """The good and the bad row for one source photo; ``None`` when the file cannot be read."""
     index, path, source_name, seed = task
@@ -128,12 +139,15 @@ def make_rows(task: tuple[int, str, str, int]) -> list[dict] | None:
         if np.abs(bad.astype(np.int16) - face).mean() >= MIN_CHANGE:
             break
     common = {"source": source_name, **meta}
-    return [
-        {"image": {"bytes": encode_png(good), "path": None}, "quality": "good", "defects": [],
-         "severity": "none", "recipe": good_recipe, **common},
-        {"image": {"bytes": encode_png(bad), "path": None}, "quality": "bad", "defects": list(plan.defects),
-         "severity": SEVERITIES[plan.level], "recipe": bad_recipe, **common},
-    ]
+    good_row = {"quality": "good", "defects": [], "severity": "none", "recipe": good_recipe}
+    bad_row = {"quality": "bad", "defects": list(plan.defects), "severity": SEVERITIES[plan.level],
+               "recipe": bad_recipe}
+    if is_monochrome(face):
+        for row in (good_row, bad_row):
+            row.update(quality="bad", defects=sorted({*row["defects"], "color"}, key=DEFECT_NAMES.index),
+                       severity=SEVERITIES[-1], recipe="color/monochrome original + " + row["recipe"])
+    return [{"image": {"bytes": encode_png(image), "path": None}, **row, **common}
+            for image, row in ((good, good_row), (bad, bad_row))]
 
 
 @dataclass
@@ -144,6 +158,7 @@ class BuildStats:
     defects: Counter = field(default_factory=Counter)
     severities: Counter = field(default_factory=Counter)
     pairs: int = 0  # bad rows that carry two defects
+    monochrome: int = 0  # black-and-white source photos (both rows bad: colour)
     seconds: float = 0.0
 
 
@@ -188,12 +203,13 @@ def build(source_dir: str | Path, seed: int = 0, limit: int | None = None, worke
     dataset = DatasetDict(splits)
     for split, part in dataset.items():
         stats.rows[split] = len(part)
-        columns = part.select_columns(["defects", "severity"])
+        columns = part.select_columns(["defects", "severity", "recipe"])
         defect_names = part.features["defects"].feature.names
-        for defects, severity in zip(columns["defects"], columns["severity"]):
+        for defects, severity, recipe in zip(columns["defects"], columns["severity"], columns["recipe"]):
             stats.defects.update(defect_names[d] for d in defects)
             stats.severities[SEVERITY_LABELS[severity]] += 1
-            stats.pairs += len(defects) == 2
+            stats.pairs += len(defects) == 2 and not recipe.startswith("color/monochrome")
+            stats.monochrome += recipe.startswith("color/monochrome original + benign")
     stats.seconds = time.perf_counter() - start
     return dataset, stats
 
@@ -204,7 +220,8 @@ def summary(stats: BuildStats) -> str:
              "rows: " + ", ".join(f"{k} {v}" for k, v in stats.rows.items()),
              "bad rows per defect: " + ", ".join(f"{d} {stats.defects[d]}" for d in DEFECT_NAMES)
              + f" (a row with a pair counts twice; {stats.pairs} pairs)",
-             "rows per severity: " + ", ".join(f"{s} {stats.severities[s]}" for s in SEVERITY_LABELS)]
+             "rows per severity: " + ", ".join(f"{s} {stats.severities[s]}" for s in SEVERITY_LABELS),
+             f"black-and-white sources (both rows bad: colour): {stats.monochrome}"]
     if stats.skipped:
         lines.append("skipped: " + ", ".join(stats.skipped[:10]) + (" …" if len(stats.skipped) > 10 else ""))
     return "\n".join(lines)
@@ -238,7 +255,9 @@ Face photos labelled **good** or **bad**, with the defects that make a photo bad
 PixelPerfect's `degrade.py` from UTKFace's aligned and cropped faces: every source photo gives one
 good row (benign processing only: small brightness/contrast/white-balance changes, JPEG q ≥ 70,
 slight resize, flip) and one bad row: one defect, or ({stats.pairs} rows) a pair that meets in real
-life, such as a dark and noisy photo.
+life, such as a dark and noisy photo. The {stats.monochrome} black-and-white originals are the exception: a
+photo without colour looks like a fully desaturated copy (a severe colour defect) and identity-photo rules ask
+for colour, so both their rows are bad and carry `color` (recipe `color/monochrome original + …`).
 
 ## Licence and source
 The images come from [UTKFace](https://susanqq.github.io/UTKFace/), which is available for

@@ -21,16 +21,33 @@ def test_splits_columns_and_features(built_dataset):
     assert isinstance(row["image"], Image.Image) and row["image"].size == (200, 200)
 
 
+MONOCHROME_SOURCE = "70_0_0_20170109999999.jpg.chip.jpg"
+
+
 def test_good_and_bad_balanced_and_labels_consistent(built_dataset):
     dataset = load_from_disk(str(built_dataset))
     for part in dataset.values():
         qualities = np.array(part["quality"])
-        assert (qualities == 0).sum() == (qualities == 1).sum()
+        monochrome_rows = sum(source == MONOCHROME_SOURCE for source in part["source"])
+        assert (qualities == 0).sum() + monochrome_rows // 2 == (qualities == 1).sum() - monochrome_rows // 2
         for quality, defects, severity, recipe in zip(part["quality"], part["defects"], part["severity"],
                                                       part["recipe"]):
             assert (quality == 1) == bool(defects) == (severity > 0)
             assert recipe.startswith("benign") if quality == 0 else all(
                 DEFECT_NAMES[d] in recipe for d in defects)
+
+
+def test_a_black_and_white_original_gives_no_good_row(built_dataset):
+    """A photo without colour looks like a fully desaturated copy: both its rows are bad, with a colour defect."""
+    dataset = load_from_disk(str(built_dataset))
+    rows = [row for part in dataset.values() for row in part.select_columns(
+        ["source", "quality", "defects", "severity", "recipe"]) if row["source"] == MONOCHROME_SOURCE]
+    assert len(rows) == 2
+    color = DEFECT_NAMES.index("color")
+    for row in rows:
+        assert row["quality"] == 1 and color in row["defects"] and row["severity"] == 3
+        assert row["recipe"].startswith("color/monochrome original + ")
+    assert "1 black-and-white originals" in (built_dataset / "README.md").read_text()
 
 
 def test_no_face_in_two_splits(built_dataset):
