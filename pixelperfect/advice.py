@@ -26,8 +26,9 @@ LESS_LIGHT = Advice("less_light", "Your face is too bright: step out of direct s
                                   "and avoid a bright window behind you.")
 EVEN_LIGHT = Advice("even_light", "Use soft, even light from the front; avoid a bright window or lamp behind you, "
                                   "which leaves the face flat or in shadow.")
-NATURAL_COLOUR = Advice("natural_colour", "Colours look unnatural: turn off filters and beauty modes, and take "
-                                          "the photo in daylight rather than under coloured lamps.")
+NATURAL_COLOUR = Advice("natural_colour", "Colours look unnatural or are missing: turn off filters (black-and-white, "
+                                          "beauty modes), and take the photo in daylight rather than under "
+                                          "coloured lamps.")
 ORIGINAL_FILE = Advice("original_file", "Send the original photo, not a screenshot, a forwarded copy or one saved "
                                         "from a chat app, which are heavily compressed.")
 MORE_PIXELS = Advice("more_pixels", "The face has too few pixels: move closer or use the main camera at full "

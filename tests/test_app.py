@@ -56,6 +56,14 @@ def test_analyzer_reports_and_blur_is_worse(analyzer, photos):
     assert blurred["measures"]["clarity"]["score"] < original["measures"]["clarity"]["score"]
 
 
+def test_a_black_and_white_photo_is_asked_for_in_colour(analyzer, astronaut):
+    colour = analyzer.analyze(astronaut)
+    black_and_white = analyzer.analyze(np.asarray(Image.fromarray(astronaut).convert("L").convert("RGB")))
+    assert colour.defects["color"] < 0.5 < black_and_white.defects["color"]
+    assert black_and_white.verdict == "bad"
+    assert any("black-and-white" in text for text in black_and_white.suggestions)
+
+
 def test_analyzer_accepts_every_input_kind_and_batches(analyzer, photos):
     decoded = np.asarray(Image.open(photos["grace"]).convert("RGB"))
     inputs = [photos["grace"], str(photos["grace"]), photos["grace"].read_bytes(), Image.fromarray(decoded), decoded]
