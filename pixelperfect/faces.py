@@ -26,6 +26,10 @@ MIN_FACE_PIXELS = 80  # a face narrower than this in the original photo is too s
 CROP_SCALE = 1.03
 CROP_CENTRE_Y = 0.59
 CROP_SIDE = 200
+# A photo whose centre square overlaps the face crop this much (intersection over union) is already framed like
+# the training faces, as a tight face crop is: it is analysed as it is, because resampling it again softens the
+# very detail (pixelation, compression blocks) the models look for.
+ALREADY_FRAMED_IOU = 0.8
 
 _CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_frontalface_alt2.xml")
 # One set of cascades per thread: OpenCV's CascadeClassifier is not safe to share, and concurrent
@@ -151,23 +155,36 @@ def find_face(image: np.ndarray) -> FaceResult:
 def crop_face(image: np.ndarray, face: Face | None, side: int = CROP_SIDE) -> np.ndarray:
     """A square crop around the face, framed like the training faces, resized to ``side`` pixels.
 
-    Without a face (or for a photo that is already a tight face crop) the centre square is used.
+    Without a face, or for a photo that is already framed like a face crop, the centre square is used.
     Parts of the crop outside the photo are filled by replicating its edge.
     """
     image = np.asarray(image)
     height, width = image.shape[:2]
-    if face is None:
-        size = min(height, width)
-        cx, cy = width / 2, height / 2
-    else:
-        size = face.width * CROP_SCALE
-        cx, cy = face.x + face.width / 2, face.y + face.height * CROP_CENTRE_Y
-    x0, y0 = int(round(cx - size / 2)), int(round(cy - size / 2))
-    x1, y1 = x0 + int(round(size)), y0 + int(round(size))
+    centre_square = _square(width / 2, height / 2, min(height, width))
+    box = centre_square
+    if face is not None:
+        box = _square(face.x + face.width / 2, face.y + face.height * CROP_CENTRE_Y, face.width * CROP_SCALE)
+        if _iou(box, centre_square) >= ALREADY_FRAMED_IOU:
+            box = centre_square
+    x0, y0, x1, y1 = box
     pad = max(0, -x0, -y0, x1 - width, y1 - height)
     if pad:
         image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
         x0, y0, x1, y1 = x0 + pad, y0 + pad, x1 + pad, y1 + pad
     crop = image[y0:y1, x0:x1]
+    if crop.shape[0] == side:
+        return np.ascontiguousarray(crop)
     interpolation = cv2.INTER_AREA if crop.shape[0] > side else cv2.INTER_CUBIC
     return cv2.resize(crop, (side, side), interpolation=interpolation)
+
+
+def _square(cx: float, cy: float, size: float) -> tuple[int, int, int, int]:
+    x0, y0 = int(round(cx - size / 2)), int(round(cy - size / 2))
+    return x0, y0, x0 + int(round(size)), y0 + int(round(size))
+
+
+def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)

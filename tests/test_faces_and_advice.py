@@ -3,6 +3,7 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from PIL import Image
 
 from pixelperfect.advice import MORE_LIGHT, STEADY, suggestions
 from pixelperfect.faces import crop_face, find_face
@@ -43,6 +44,14 @@ def test_crop_is_square_training_size_and_centred_on_the_face(grace_hopper):
     again = find_face(crop).main  # the face fills the crop as in UTKFace
     assert again is not None and 0.8 < again.width / 200 < 1.2
     assert crop_face(grace_hopper[:50, :80], None).shape == (200, 200, 3)
+
+
+def test_a_photo_already_framed_like_a_face_crop_is_analysed_as_it_is(face_crops):
+    """Re-cropping a tight face crop resamples it and softens pixelation and compression blocks."""
+    framed = face_crops["grace_hopper"]
+    assert np.array_equal(crop_face(framed, find_face(framed).main), framed)
+    larger = np.asarray(Image.fromarray(framed).resize((400, 400), Image.Resampling.BICUBIC))
+    assert np.abs(crop_face(larger, find_face(larger).main).astype(int) - framed).mean() < 3  # same framing
 
 
 def test_suggestions_worst_first_without_duplicates():
