@@ -173,7 +173,7 @@ def crop_face(image: np.ndarray, face: Face | None, side: int = CROP_SIDE) -> np
         x0, y0, x1, y1 = x0 + pad, y0 + pad, x1 + pad, y1 + pad
     crop = image[y0:y1, x0:x1]
     if crop.shape[0] == side:
-        return np.ascontiguousarray(crop)
+        return crop.copy()  # a writable array of its own, like every other crop
     interpolation = cv2.INTER_AREA if crop.shape[0] > side else cv2.INTER_CUBIC
     return cv2.resize(crop, (side, side), interpolation=interpolation)
 
