@@ -48,7 +48,7 @@ def face_crops(astronaut, grace_hopper) -> dict[str, np.ndarray]:
 
 @pytest.fixture(scope="session")
 def source_folder(tmp_path_factory, face_crops):
-    """30 'people' cut from the package photos, named like UTKFace, a black-and-white one, a corrupt and a fake file."""
+    """30 'people' cut from the package photos, named like UTKFace; a black-and-white one, a corrupt and a fake file."""
     folder = tmp_path_factory.mktemp("faces")
     rng = np.random.default_rng(0)
     faces = list(face_crops.values())
