@@ -32,7 +32,8 @@ MAX_SIDE = 256  # recipes are tuned for face crops of about 200 px
 COMBINATION_RATE = 0.2  # chance that a bad copy gets a second defect, where its defect has a partner
 MIN_CHANGE = 1.5  # mean absolute difference (of 255) below which a "degraded" copy is no copy at all
 # Mean distance (of 255) of a photo's pixels from their own grey below which it has no colour at all. UTKFace
-# has a gap here: 2.8 % of its photos (mostly old scans) lie below it, 0.4 % between it and 5, and 95 % above 10.
+# has a gap here: 659 of its 21,361 photos (mostly old scans) lie below it; of a 1-in-10 sample, 0.4 % lie
+# between it and 5, and 95 % above 10.
 MONOCHROME_CHROMA = 2.0
 
 
