@@ -85,7 +85,7 @@ FOREIGN = {
 }
 
 
-def test_faces(folder: Path, count: int, seed: int = 0) -> list[np.ndarray]:
+def unseen_faces(folder: Path, count: int, seed: int = 0) -> list[np.ndarray]:
     """Colour originals of the dataset's test split (`degrade.py --seed 0`): faces no model trained on."""
     faces = []
     for path in list_sources(folder):
@@ -105,7 +105,7 @@ def main():
     parser.add_argument("--quality", help="quality model (default: the bundled one)")
     parser.add_argument("--defect", help="defect model (default: the bundled one)")
     args = parser.parse_args()
-    faces = test_faces(args.faces, args.count)
+    faces = unseen_faces(args.faces, args.count)
     analyzer = Analyzer(quality=args.quality, defect=args.defect)
 
     print(f"{len(faces)} UTKFace test-split faces; models: {args.quality or 'bundled'}, {args.defect or 'bundled'}\n")

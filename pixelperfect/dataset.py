@@ -35,6 +35,7 @@ MIN_CHANGE = 1.5  # mean absolute difference (of 255) below which a "degraded" c
 # has a gap here: 659 of its 21,361 photos (mostly old scans) lie below it; of a 1-in-10 sample, 0.4 % lie
 # between it and 5, and 95 % above 10.
 MONOCHROME_CHROMA = 2.0
+MONOCHROME_RECIPE = "color/monochrome original + "  # what a black-and-white source's rows' recipes start with
 
 
 def features():
@@ -146,7 +147,7 @@ def make_rows(task: tuple[int, str, str, int]) -> list[dict] | None:
     if is_monochrome(face):
         for row in (good_row, bad_row):
             row.update(quality="bad", defects=sorted({*row["defects"], "color"}, key=DEFECT_NAMES.index),
-                       severity=SEVERITIES[-1], recipe="color/monochrome original + " + row["recipe"])
+                       severity=SEVERITIES[-1], recipe=MONOCHROME_RECIPE + row["recipe"])
     return [{"image": {"bytes": encode_png(image), "path": None}, **row, **common}
             for image, row in ((good, good_row), (bad, bad_row))]
 
@@ -209,8 +210,8 @@ def build(source_dir: str | Path, seed: int = 0, limit: int | None = None, worke
         for defects, severity, recipe in zip(columns["defects"], columns["severity"], columns["recipe"]):
             stats.defects.update(defect_names[d] for d in defects)
             stats.severities[SEVERITY_LABELS[severity]] += 1
-            stats.pairs += len(defects) == 2 and not recipe.startswith("color/monochrome")
-            stats.monochrome += recipe.startswith("color/monochrome original + benign")
+            stats.pairs += len(defects) == 2 and not recipe.startswith(MONOCHROME_RECIPE)
+            stats.monochrome += recipe.startswith(MONOCHROME_RECIPE + "benign")  # its good copy
     stats.seconds = time.perf_counter() - start
     return dataset, stats
 

@@ -37,6 +37,9 @@ _CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_frontalface_alt
 _per_thread = threading.local()
 
 
+Corners = tuple[int, int, int, int]  # x0, y0, x1, y1 of a box
+
+
 @dataclass(frozen=True)
 class Face:
     x: int
@@ -48,6 +51,10 @@ class Face:
     @property
     def box(self) -> tuple[int, int, int, int]:
         return self.x, self.y, self.width, self.height
+
+    @property
+    def corners(self) -> Corners:
+        return self.x, self.y, self.x + self.width, self.y + self.height
 
 
 @dataclass(frozen=True)
@@ -121,9 +128,21 @@ def _drop_overlaps(faces: list[Face]) -> list[Face]:
 
 
 def _overlap(a: Face, b: Face) -> float:
-    ix = max(0, min(a.x + a.width, b.x + b.width) - max(a.x, b.x))
-    iy = max(0, min(a.y + a.height, b.y + b.height) - max(a.y, b.y))
-    return ix * iy / min(a.width * a.height, b.width * b.height)
+    """Share of the smaller face covered by the other."""
+    return _intersection(a.corners, b.corners) / min(_area(a.corners), _area(b.corners))
+
+
+def _area(box: Corners) -> int:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _intersection(a: Corners, b: Corners) -> int:
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _iou(a: Corners, b: Corners) -> float:
+    shared = _intersection(a, b)
+    return shared / (_area(a) + _area(b) - shared)
 
 
 def find_face(image: np.ndarray) -> FaceResult:
@@ -178,13 +197,6 @@ def crop_face(image: np.ndarray, face: Face | None, side: int = CROP_SIDE) -> np
     return cv2.resize(crop, (side, side), interpolation=interpolation)
 
 
-def _square(cx: float, cy: float, size: float) -> tuple[int, int, int, int]:
+def _square(cx: float, cy: float, size: float) -> Corners:
     x0, y0 = int(round(cx - size / 2)), int(round(cy - size / 2))
     return x0, y0, x0 + int(round(size)), y0 + int(round(size))
-
-
-def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
