@@ -290,13 +290,64 @@ _ILLUMINANTS = {  # linear RGB gains of a camera balanced for daylight under oth
 }
 
 
+# Mean CIELAB a*, b* of skin in the middle of a face crop (UTKFace's good faces), and how far from it a cast
+# must push the face at each level: 95 % of good UTKFace faces lie within 18.5 of it.
+SKIN_AB = np.array([15.4, 17.1], np.float32)
+_CAST_DISTANCE = [(18, 22), (24, 30), (32, 42)]
+_CAST_STRENGTHS = np.round(np.arange(0.4, 2.41, 0.1), 1)
+_CAST_MIN_RISE = 6.0
+
+
+def _middle(image: np.ndarray) -> np.ndarray:
+    height, width = image.shape[:2]
+    return image[height // 4: 3 * height // 4, width // 4: 3 * width // 4]
+
+
+def _mean_ab(rgb: np.ndarray) -> np.ndarray:
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2Lab).astype(np.float32)
+    offset = 128 if rgb.dtype == np.uint8 else 0  # OpenCV stores 8-bit a*, b* shifted by 128
+    return lab[..., 1:].reshape(-1, 2).mean(0) - offset
+
+
+def face_ab(image: np.ndarray) -> np.ndarray:
+    """Mean CIELAB a*, b* of the middle of a face crop (uint8, or float 0..1), where the skin is."""
+    return _mean_ab(_middle(image))
+
+
+def skin_distance(image: np.ndarray, skin_ab=SKIN_AB) -> float:
+    """How far (CIELAB a*b*) the middle of a face crop is from natural skin colour."""
+    return float(np.linalg.norm(face_ab(image) - np.asarray(skin_ab, np.float32)))
+
+
+def _cast_gains(linear: np.ndarray, illuminant: str, strength: float) -> np.ndarray:
+    """Per-channel gains of the light, scaled so the photo keeps its brightness (99th percentile of luma)."""
+    gains = np.maximum(1 + (np.array(_ILLUMINANTS[illuminant], np.float32) - 1) * strength, 0.1)
+    sample = linear[::2, ::2]
+    return gains * np.percentile(_luma(sample), 99) / max(np.percentile(_luma(sample * gains), 99), 1e-6)
+
+
 def white_balance(image, rng, level):
-    illuminant = str(rng.choice(list(_ILLUMINANTS)))
-    strength = _uniform(rng, [(0.45, 0.6), (0.65, 0.85), (0.9, 1.2)], level)
-    gains = 1 + (np.array(_ILLUMINANTS[illuminant], np.float32) - 1) * strength
-    linear = _linear(image) * gains
-    linear /= max(np.percentile(_luma(linear), 99) / np.percentile(_luma(_linear(image)), 99), 1e-6)
-    return _srgb(linear), f"color/white_balance {illuminant} strength={strength:.2f}"
+    """The camera balanced for daylight under other light.
+
+    The cast is made as strong as it takes to push the face's colour away from natural skin by the level's
+    distance: the same gains that turn a pale face blue only neutralise a warm one, which is no defect.
+    If no light gets there, the one that gets furthest is used.
+    """
+    target = _uniform(rng, _CAST_DISTANCE, level)
+    linear = _linear(image)
+    start, middle = skin_distance(image), _middle(linear)
+    furthest = (-np.inf, None)
+    lights = ((str(name), strength) for name in rng.permutation(list(_ILLUMINANTS)) for strength in _CAST_STRENGTHS)
+    for light in lights:
+        distance = float(np.linalg.norm(_mean_ab(_srgb(middle * _cast_gains(linear, *light))) - SKIN_AB))
+        if distance >= target and distance - start >= _CAST_MIN_RISE:
+            break
+        furthest = max(furthest, (distance, light), key=lambda pair: pair[0])
+    else:
+        light = furthest[1]
+    illuminant, strength = light
+    return _srgb(linear * _cast_gains(linear, illuminant, strength)), \
+        f"color/white_balance {illuminant} strength={strength:.1f}"
 
 
 def hue_shift(image, rng, level):
@@ -308,8 +359,8 @@ def hue_shift(image, rng, level):
 
 def saturation(image, rng, level):
     boosted = rng.random() < 0.5
-    factor = _uniform(rng, [(2.0, 2.4), (2.6, 3.2), (3.5, 5.0)] if boosted else [(0.3, 0.4), (0.15, 0.28), (0.0, 0.12)],
-                      level)
+    ranges = [(2.0, 2.4), (2.6, 3.2), (3.5, 5.0)] if boosted else [(0.18, 0.28), (0.08, 0.17), (0.0, 0.07)]
+    factor = _uniform(rng, ranges, level)
     rgb = _to_float(image)
     grey = _luma(rgb)[..., None]
     return _to_uint8(grey + (rgb - grey) * factor), f"color/saturation factor={factor:.2f}"

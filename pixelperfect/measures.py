@@ -26,6 +26,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from .defects import SKIN_AB, face_ab, skin_distance
+
 ANALYSIS_SIDE = 200  # measures look at the face at the training faces' size, so they do not depend on it
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 POOR_BELOW, GOOD_FROM = 40.0, 70.0
@@ -94,17 +96,9 @@ def exposure(x: Inputs) -> float:
     return float(((x.centre <= 6 / 255) | (x.centre >= 249 / 255)).mean() * 100)
 
 
-_SKIN_LAB = (14.0, 17.0)  # mean a*, b* of the shared good faces' centres (calibration overwrites it)
-
-
 def color(x: Inputs) -> float:
     """Distance (CIELAB a*b*) of the face's mean colour from natural skin colour."""
-    lab = cv2.cvtColor(x.rgb, cv2.COLOR_RGB2Lab)
-    height, width = lab.shape[:2]
-    centre = lab[height // 4: 3 * height // 4, width // 4: 3 * width // 4]
-    a, b = float(centre[..., 1].mean()), float(centre[..., 2].mean())
-    skin_a, skin_b = _calibration().get("skin_lab", _SKIN_LAB)
-    return float(np.hypot(a - skin_a, b - skin_b))
+    return skin_distance(x.rgb, _calibration().get("skin_lab", SKIN_AB))
 
 
 def compression(x: Inputs) -> float:
@@ -280,9 +274,7 @@ def calibrate(dataset_path: str, split: str = "validation", limit: int | None = 
     for image, row_defects in zip(images, defects):
         if not row_defects:
             inputs = prepare(image)
-            lab = cv2.cvtColor(inputs.rgb, cv2.COLOR_RGB2Lab)
-            h, w = lab.shape[:2]
-            lab_means.append(lab[h // 4: 3 * h // 4, w // 4: 3 * w // 4].reshape(-1, 3).mean(0)[1:])
+            lab_means.append(face_ab(inputs.rgb))
             details.append(detail_ratio(inputs.grey))
     references = {"skin_lab": [round(float(v), 2) for v in np.median(lab_means, axis=0)],
                   "detail_reference": round(float(np.median(details)), 4)}

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pixelperfect.defects import DEFECT_NAMES, DEFECTS, SEVERITIES, apply_defect, benign, degrade
+from pixelperfect.defects import DEFECT_NAMES, DEFECTS, SEVERITIES, apply_defect, benign, degrade, skin_distance
 
 SEEDS = (0, 1, 2)
 
@@ -90,6 +90,17 @@ def test_colour_defects_shift_colour_more_as_severity_grows(face_crops):
     for variant in ("white_balance", "hue"):
         shifts = [mean_over_seeds(face, "color", variant, level, chroma_shift, face) for level in range(3)]
         assert 3 < shifts[0] < shifts[2], (variant, shifts)
+
+
+def test_a_colour_cast_leaves_natural_skin_tones_even_on_a_warm_face(face_crops):
+    """Blue gains that turn a pale face blue only neutralise a face lit by a warm lamp: no defect to see."""
+    for face in face_crops.values():
+        warm = np.clip(face * np.array([1.12, 1.0, 0.78]), 0, 255).astype(np.uint8)
+        for photo in (face, warm):
+            for seed in range(6):
+                out, recipe = apply_defect(photo, "color", 0, np.random.default_rng(seed), "white_balance")
+                assert skin_distance(out) >= 18, recipe  # 95 % of good UTKFace faces are nearer to skin
+                assert skin_distance(out) >= skin_distance(photo) + 6, recipe
 
 
 def test_transmission_errors_touch_more_of_the_image_as_severity_grows(face_crops):
