@@ -291,7 +291,7 @@ _ILLUMINANTS = {  # linear RGB gains of a camera balanced for daylight under oth
 
 
 # Mean CIELAB a*, b* of skin in the middle of a face crop (UTKFace's good faces), and how far from it a cast
-# must push the face at each level: 95 % of good UTKFace faces lie within 18.5 of it.
+# must push the face at each level: 95 % of the good faces of the dataset's test split lie within 18.5 of it.
 SKIN_AB = np.array([15.4, 17.1], np.float32)
 _CAST_DISTANCE = [(18, 22), (24, 30), (32, 42)]
 _CAST_STRENGTHS = np.round(np.arange(0.4, 2.41, 0.1), 1)
@@ -309,6 +309,10 @@ def _mean_ab(rgb: np.ndarray) -> np.ndarray:
     return lab[..., 1:].reshape(-1, 2).mean(0) - offset
 
 
+def _from_skin(ab: np.ndarray, skin_ab=SKIN_AB) -> float:
+    return float(np.linalg.norm(ab - np.asarray(skin_ab, np.float32)))
+
+
 def face_ab(image: np.ndarray) -> np.ndarray:
     """Mean CIELAB a*, b* of the middle of a face crop (uint8, or float 0..1), where the skin is."""
     return _mean_ab(_middle(image))
@@ -316,14 +320,13 @@ def face_ab(image: np.ndarray) -> np.ndarray:
 
 def skin_distance(image: np.ndarray, skin_ab=SKIN_AB) -> float:
     """How far (CIELAB a*b*) the middle of a face crop is from natural skin colour."""
-    return float(np.linalg.norm(face_ab(image) - np.asarray(skin_ab, np.float32)))
+    return _from_skin(face_ab(image), skin_ab)
 
 
-def _cast_gains(linear: np.ndarray, illuminant: str, strength: float) -> np.ndarray:
-    """Per-channel gains of the light, scaled so the photo keeps its brightness (99th percentile of luma)."""
+def _cast_gains(sample: np.ndarray, brightness: float, illuminant: str, strength: float) -> np.ndarray:
+    """Per-channel gains of the light, scaled so the photo keeps its ``brightness`` (99th percentile of luma)."""
     gains = np.maximum(1 + (np.array(_ILLUMINANTS[illuminant], np.float32) - 1) * strength, 0.1)
-    sample = linear[::2, ::2]
-    return gains * np.percentile(_luma(sample), 99) / max(np.percentile(_luma(sample * gains), 99), 1e-6)
+    return gains * brightness / max(np.percentile(_luma(sample * gains), 99), 1e-6)
 
 
 def white_balance(image, rng, level):
@@ -335,18 +338,19 @@ def white_balance(image, rng, level):
     """
     target = _uniform(rng, _CAST_DISTANCE, level)
     linear = _linear(image)
-    start, middle = skin_distance(image), _middle(linear)
+    sample, middle = linear[::2, ::2], _middle(linear)
+    brightness, start = np.percentile(_luma(sample), 99), skin_distance(image)
     furthest = (-np.inf, None)
     lights = ((str(name), strength) for name in rng.permutation(list(_ILLUMINANTS)) for strength in _CAST_STRENGTHS)
     for light in lights:
-        distance = float(np.linalg.norm(_mean_ab(_srgb(middle * _cast_gains(linear, *light))) - SKIN_AB))
+        distance = _from_skin(_mean_ab(_srgb(middle * _cast_gains(sample, brightness, *light))))
         if distance >= target and distance - start >= _CAST_MIN_RISE:
             break
         furthest = max(furthest, (distance, light), key=lambda pair: pair[0])
     else:
         light = furthest[1]
     illuminant, strength = light
-    return _srgb(linear * _cast_gains(linear, illuminant, strength)), \
+    return _srgb(linear * _cast_gains(sample, brightness, illuminant, strength)), \
         f"color/white_balance {illuminant} strength={strength:.1f}"
 
 

@@ -47,7 +47,13 @@ def face_crops(astronaut, grace_hopper) -> dict[str, np.ndarray]:
 
 
 @pytest.fixture(scope="session")
-def source_folder(tmp_path_factory, face_crops):
+def monochrome_source() -> str:
+    """The file name of the one black-and-white photo in `source_folder`."""
+    return "70_0_0_20170109999999.jpg.chip.jpg"
+
+
+@pytest.fixture(scope="session")
+def source_folder(tmp_path_factory, face_crops, monochrome_source):
     """30 'people' cut from the package photos, named like UTKFace; a black-and-white one, a corrupt and a fake file."""
     folder = tmp_path_factory.mktemp("faces")
     rng = np.random.default_rng(0)
@@ -57,7 +63,7 @@ def source_folder(tmp_path_factory, face_crops):
         shifted = np.roll(face, int(rng.integers(-12, 12)), axis=1)  # no two sources identical
         Image.fromarray(shifted).save(folder / f"{20 + i}_{i % 2}_{i % 5}_2017010{i:04d}.jpg.chip.jpg", quality=90)
     Image.fromarray(faces[0]).save(folder / "odd-name.png")
-    Image.fromarray(faces[1]).convert("L").save(folder / "70_0_0_20170109999999.jpg.chip.jpg", quality=90)
+    Image.fromarray(faces[1]).convert("L").save(folder / monochrome_source, quality=90)
     (folder / "35_1_0_truncated.jpg.chip.jpg").write_bytes((folder / "20_0_0_20170100000.jpg.chip.jpg").read_bytes()[:300])
     (folder / "40_0_1_not-an-image.jpg.chip.jpg").write_text("this is not a photo")
     return folder

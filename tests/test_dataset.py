@@ -21,15 +21,12 @@ def test_splits_columns_and_features(built_dataset):
     assert isinstance(row["image"], Image.Image) and row["image"].size == (200, 200)
 
 
-MONOCHROME_SOURCE = "70_0_0_20170109999999.jpg.chip.jpg"
-
-
-def test_good_and_bad_balanced_and_labels_consistent(built_dataset):
+def test_good_and_bad_balanced_and_labels_consistent(built_dataset, monochrome_source):
     dataset = load_from_disk(str(built_dataset))
     for part in dataset.values():
         qualities = np.array(part["quality"])
         # a black-and-white source gives two bad rows instead of a good and a bad one
-        monochrome_sources = sum(source == MONOCHROME_SOURCE for source in part["source"]) // 2
+        monochrome_sources = sum(source == monochrome_source for source in part["source"]) // 2
         assert (qualities == 0).sum() + monochrome_sources == (qualities == 1).sum() - monochrome_sources
         for quality, defects, severity, recipe in zip(part["quality"], part["defects"], part["severity"],
                                                       part["recipe"]):
@@ -38,11 +35,11 @@ def test_good_and_bad_balanced_and_labels_consistent(built_dataset):
                 DEFECT_NAMES[d] in recipe for d in defects)
 
 
-def test_a_black_and_white_original_gives_no_good_row(built_dataset):
+def test_a_black_and_white_original_gives_no_good_row(built_dataset, monochrome_source):
     """A photo without colour looks like a fully desaturated copy: both its rows are bad, with a colour defect."""
     dataset = load_from_disk(str(built_dataset))
     rows = [row for part in dataset.values() for row in part.select_columns(
-        ["source", "quality", "defects", "severity", "recipe"]) if row["source"] == MONOCHROME_SOURCE]
+        ["source", "quality", "defects", "severity", "recipe"]) if row["source"] == monochrome_source]
     assert len(rows) == 2
     color = DEFECT_NAMES.index("color")
     for row in rows:

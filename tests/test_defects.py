@@ -99,7 +99,7 @@ def test_a_colour_cast_leaves_natural_skin_tones_even_on_a_warm_face(face_crops)
         for photo in (face, warm):
             for seed in range(6):
                 out, recipe = apply_defect(photo, "color", 0, np.random.default_rng(seed), "white_balance")
-                assert skin_distance(out) >= 18, recipe  # 95 % of good UTKFace faces are nearer to skin
+                assert skin_distance(out) >= 18, recipe  # 95 % of the test split's good faces are nearer
                 assert skin_distance(out) >= skin_distance(photo) + 6, recipe
 
 
