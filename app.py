@@ -22,6 +22,7 @@ from pixelperfect import Analyzer, ImageError
 from pixelperfect.defects import DEFECT_NAMES, DEFECTS, apply_defect
 from pixelperfect.images import MAX_MEGAPIXELS, MAX_UPLOAD_MB, load_image
 from pixelperfect.measures import GOOD_FROM, MEASURES, POOR_BELOW
+from pixelperfect.verdict import DEFAULT_STRICTNESS, STRICTNESS
 
 analyzer = Analyzer()
 logger = logging.getLogger("pixelperfect.app")
@@ -133,59 +134,68 @@ def ensure_on_server(*paths: str) -> None:
                        f"the page after {CACHE_MINUTES} minutes). Upload it again.")
 
 
-def analyze(image: dict | None) -> dict:
+def analyze(image: dict | None, strictness: str = DEFAULT_STRICTNESS) -> dict:
     """Check the quality of one face photo.
 
-    Finds the face, says whether the photo is good enough for an ID check or a profile, which defects it
-    has (blur, noise, exposure, compression, low_resolution, color, transmission, other), scores its
+    Finds the face, says whether the photo is good enough for an ID check or a profile and why not, which
+    defects it has (blur, noise, exposure, compression, low_resolution, color, transmission, other), scores its
     clarity, brightness, noise, contrast, exposure, colour, compression and resolution from 0 to 100,
     and gives plain-language suggestions to retake a better photo.
 
     Args:
         image: the photo to check (JPEG, PNG, WebP, BMP, TIFF or GIF).
+        strictness: "lenient" (a profile picture), "standard" (the default) or "strict" (an identity document).
 
     Returns:
-        A report with verdict ("good"/"bad"), p_bad, usable, defects (probability per defect),
-        measures (value, score, level per measure), suggestions and face (found, count, outcome, box).
+        A report with verdict ("good"/"bad"), p_bad, usable, reasons (why it is bad, or its minor issues),
+        defects (probability per defect), measures (value, score, level per measure), suggestions (for the
+        reasons only) and face (found, count, outcome, box).
     """
     path = path_of(image)
     if not path:
         raise gr.Error("Upload a photo first.")
     with explained_errors("Cannot analyse this file"), discarded_after_use(path):
         ensure_on_server(path)
-        return analyzer.analyze(path).to_dict()
+        return analyzer.analyze(path, strictness=strictness).to_dict()
 
 
-def analyze_batch(images: list[dict] | None) -> list[dict]:
+def analyze_batch(images: list[dict] | None, strictness: str = DEFAULT_STRICTNESS) -> list[dict]:
     """Check the quality of several face photos at once; returns one report per photo, in order.
 
     Args:
         images: the photos to check.
+        strictness: "lenient" (a profile picture), "standard" (the default) or "strict" (an identity document).
     """
     paths = [path for path in map(path_of, images or []) if path]
     if not paths:
         raise gr.Error("Upload at least one photo.")
     with explained_errors("Cannot analyse one of the files"), discarded_after_use(*paths):
         ensure_on_server(*paths)
-        return [report.to_dict() for report in analyzer.analyze_batch(paths)]
+        return [report.to_dict() for report in analyzer.analyze_batch(paths, strictness=strictness)]
 
 
 # ---------------------------------------------------------------- how a report looks
 
 
 def verdict_html(report: dict) -> str:
+    """The headline: the verdict and, always, why; a good photo's minor issues are named too."""
+    blocking = [reason["text"] for reason in report["reasons"] if reason["blocking"]]
+    minor = [reason["text"] for reason in report["reasons"] if not reason["blocking"] and reason["weight"] > 0]
+    level = f" ({report['strictness']} check)"
     if not report["face"]["found"]:
         title, colour, detail = "NO FACE FOUND", LEVEL_COLOURS["poor"], report["face"]["message"]
     elif report["verdict"] == "good":
         confidence = 1 - report["p_bad"]
         title = "GOOD PHOTO" if report["usable"] else "GOOD QUALITY, BUT CHECK THE FRAMING"
-        colour = LEVEL_COLOURS["good"] if report["usable"] else LEVEL_COLOURS["fair"]
-        detail = f"{confidence:.0%} confident it is usable." + (
-            "" if report["usable"] else " " + report["face"]["message"])
+        if report["usable"] and minor:
+            title = "GOOD PHOTO, MINOR ISSUE"
+        colour = LEVEL_COLOURS["good"] if report["usable"] and not minor else LEVEL_COLOURS["fair"]
+        detail = f"{confidence:.0%} confident it is usable{level}." + (
+            "" if report["usable"] else " " + report["face"]["message"]) + (
+            f" Minor issue: {'; '.join(minor)}." if minor else "")
     else:
         title, colour = "BAD PHOTO", LEVEL_COLOURS["poor"]
-        found = [n.replace("_", " ") for n, p in sorted(report["defects"].items(), key=lambda kv: -kv[1]) if p >= 0.5]
-        detail = f"{report['p_bad']:.0%} confident it is not usable" + (f": {', '.join(found)}." if found else ".")
+        detail = f"{report['p_bad']:.0%} confident it is not usable{level}: {'; '.join(blocking)}."
     return (f'<div style="border-radius:12px;padding:18px 22px;background:{colour}">'
             f'<div style="font-size:2em;font-weight:700;color:white !important">{title}</div>'
             f'<div style="font-size:1.1em;color:white !important">{html.escape(detail)}</div></div>')
@@ -216,7 +226,7 @@ def suggestions_markdown(report: dict) -> str:
     return "\n".join(f"{i}. {text}" for i, text in enumerate(report["suggestions"], 1))
 
 
-def show(upload: dict | None):
+def show(upload: dict | None, strictness: str = DEFAULT_STRICTNESS):
     """The UI's handler: the report, rendered for people.
 
     The page shows the upload, so it stays until the cache sweep (``delete_cache``) removes it.
@@ -227,7 +237,7 @@ def show(upload: dict | None):
     with explained_errors("Cannot analyse this file"):
         ensure_on_server(path)
         photo = load_image(path)
-        report = analyzer.analyze(photo).to_dict()
+        report = analyzer.analyze(photo, strictness=strictness).to_dict()
     boxes = []
     if report["face"]["box"]:
         x, y, w, h = report["face"]["box"]
@@ -248,6 +258,9 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(CACHE_
         with gr.Column(scale=1):
             photo_input = gr.Image(label="Face photo", type="filepath", sources=["upload", "webcam", "clipboard"],
                                    height=360)
+            strictness_choice = gr.Radio(
+                [(f"{name}: {level.description}", name) for name, level in STRICTNESS.items()],
+                value=DEFAULT_STRICTNESS, label="Strictness")
             check = gr.Button("Check photo", variant="primary")
             gr.Examples(examples=build_examples(), inputs=photo_input, label="Examples: two portraits and one "
                         "copy with each defect", examples_per_page=10)
@@ -268,8 +281,9 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(CACHE_
                     gr.Markdown("| defect | what it means |\n|---|---|\n" + DEFECT_TABLE)
 
     outputs = [verdict, defect_bars, metric_bars, advice, face_view, report_json]
-    check.click(show, photo_input, outputs, api_visibility="private", preprocess=False)
-    photo_input.upload(show, photo_input, outputs, api_visibility="private", preprocess=False)
+    page_inputs = [photo_input, strictness_choice]
+    check.click(show, page_inputs, outputs, api_visibility="private", preprocess=False)
+    photo_input.upload(show, page_inputs, outputs, api_visibility="private", preprocess=False)
 
     # The programmatic endpoints, named as documented, with components the page does not show.
     with gr.Row(visible=False):
@@ -277,8 +291,11 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(CACHE_
         api_files = gr.File(type="filepath", file_count="multiple", label="images")
         api_report = gr.JSON(label="report")
         api_reports = gr.JSON(label="reports")
-    gr.Button(visible=False).click(analyze, api_file, api_report, api_name="analyze", preprocess=False)
-    gr.Button(visible=False).click(analyze_batch, api_files, api_reports, api_name="analyze_batch", preprocess=False)
+        api_strictness = gr.Dropdown(list(STRICTNESS), value=DEFAULT_STRICTNESS, label="strictness")
+    gr.Button(visible=False).click(analyze, [api_file, api_strictness], api_report, api_name="analyze",
+                                   preprocess=False)
+    gr.Button(visible=False).click(analyze_batch, [api_files, api_strictness], api_reports, api_name="analyze_batch",
+                                   preprocess=False)
 
 # Chosen with `python -m benchmarks.load --queue-limits 1 2 4` (figures in the README).
 QUEUE_LIMIT, QUEUE_SIZE = 2, 64

@@ -1,6 +1,7 @@
 """Score many photos from the command line.
 
-    python -m pixelperfect PATH... [--recursive] [--output results.csv|results.jsonl]
+    python -m pixelperfect PATH... [--recursive] [--strictness lenient|standard|strict]
+                                   [--output results.csv|results.jsonl]
 
 Each file gets a line (or a row in the output file); files that cannot be read are reported and
 skipped. Exits non-zero only when nothing could be read.
@@ -18,6 +19,7 @@ from pathlib import Path
 from .defects import DEFECT_NAMES
 from .images import ImageError, load_image
 from .measures import MEASURES
+from .verdict import DEFAULT_STRICTNESS, STRICTNESS
 
 SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 BATCH = 32
@@ -37,7 +39,10 @@ def collect(paths: list[str], recursive: bool) -> list[Path]:
 
 def flat_row(path: Path, report) -> dict:
     row = {"file": str(path), "verdict": report.verdict, "p_bad": report.p_bad, "usable": report.usable,
-           "face": report.face["outcome"], "defects": ";".join(report.found_defects)}
+           "strictness": report.strictness, "face": report.face["outcome"],
+           "reasons": ";".join(reason["name"] for reason in report.blocking),
+           "minor_issues": ";".join(reason["name"] for reason in report.minor_issues),
+           "defects": ";".join(report.found_defects)}
     row.update({f"p_{name}": report.defects[name] for name in DEFECT_NAMES})
     row.update({f"{name}_score": report.measures[name]["score"] for name in MEASURES})
     row["suggestions"] = " | ".join(report.suggestions)
@@ -49,6 +54,8 @@ def main(argv=None) -> int:
     parser.add_argument("paths", nargs="+", help="photos or folders of photos")
     parser.add_argument("--recursive", "-r", action="store_true", help="look into sub-folders too")
     parser.add_argument("--output", "-o", type=Path, help="write every result to a .csv or .jsonl file")
+    parser.add_argument("--strictness", choices=list(STRICTNESS), default=DEFAULT_STRICTNESS,
+                        help="lenient (a profile picture), standard, or strict (an identity document)")
     parser.add_argument("--quality-model", help="local folder or Hub id (default: the bundled model)")
     parser.add_argument("--defect-model", help="local folder or Hub id (default: the bundled model)")
     args = parser.parse_args(argv)
@@ -59,7 +66,7 @@ def main(argv=None) -> int:
 
     from .analysis import Analyzer, summary_line
 
-    analyzer = Analyzer(args.quality_model, args.defect_model)
+    analyzer = Analyzer(args.quality_model, args.defect_model, strictness=args.strictness)
     files = collect(args.paths, args.recursive)
     results, failures = [], []
     progress = tqdm(total=len(files), unit="photo", file=sys.stderr, disable=len(files) < 2)
@@ -95,11 +102,11 @@ def main(argv=None) -> int:
                 writer.writerows(rows)
 
     verdicts = Counter(report.verdict for _, report in results)
-    defects = Counter(name for _, report in results for name in report.found_defects)
-    print(f"\n{len(results)} analysed: {verdicts['good']} good, {verdicts['bad']} bad; "
+    reasons = Counter(reason["name"] for _, report in results for reason in report.blocking)
+    print(f"\n{len(results)} analysed ({args.strictness}): {verdicts['good']} good, {verdicts['bad']} bad; "
           f"{len(failures)} could not be read.")
-    if defects:
-        print("Top defects: " + ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in defects.most_common(5)))
+    if reasons:
+        print("Top reasons: " + ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in reasons.most_common(5)))
     if args.output:
         print(f"Results written to {args.output}")
     return 0 if results else 1

@@ -1,8 +1,8 @@
 """Plain-language suggestions: what to do to retake or resend a better photo.
 
-Every defect and every measure maps to an `Advice`. Advice with the same ``fix`` is the same action
-(a blurry photo and a low clarity bar both mean "hold still and focus"), so it is given once, at
-the rank of its strongest signal. Suggestions come worst first.
+Every defect and every measure maps to an `Advice`. Suggestions are given for the verdict's reasons only
+(`pixelperfect.verdict`), strongest first. Advice with the same ``fix`` is the same action (a blurry photo and a
+low clarity bar both mean "hold still and focus"), so it is given once.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .measures import MEASURES, _calibration
+from .verdict import Reason
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,6 @@ MEASURE_ADVICE: dict[tuple[str, str], Advice] = {
     ("resolution", "low"): MORE_PIXELS,
 }
 
-FAIR_WEIGHT = 0.5  # a "fair" bar counts half as much as a "poor" one
-
-
 def side(name: str, value: float) -> str:
     """Whether a raw value is on the low or the high side of what good photos show."""
     measure = MEASURES[name]
@@ -73,32 +71,29 @@ def side(name: str, value: float) -> str:
     return "low" if measure.better == "higher" else "high"
 
 
-def suggestions(defects: dict[str, float] | None = None, measures: dict[str, dict] | None = None,
-                face_message: str | None = None, threshold: float = 0.5) -> list[str]:
-    """Ordered, de-duplicated advice from defect probabilities, measure results and the face outcome."""
-    ranked: list[tuple[float, Advice]] = []
+def advice_for(reason: Reason, measures: dict[str, dict]) -> Advice | None:
+    """What to do about one reason; the brightness bar says which way an exposure defect went."""
+    if reason.kind == "defect":
+        if reason.name == "exposure" and "brightness" in measures:
+            brightness = measures["brightness"]
+            if side("brightness", brightness["value"]) == "high":
+                return LESS_LIGHT
+            if brightness["level"] != "good":
+                return MORE_LIGHT
+        return DEFECT_ADVICE[reason.name]
+    if reason.kind == "measure":
+        return MEASURE_ADVICE.get((reason.name, side(reason.name, measures[reason.name]["value"])))
+    return None
+
+
+def suggestions(reasons: list[Reason], measures: dict[str, dict] | None = None) -> list[str]:
+    """Advice for the named reasons only, strongest first, each action once; a face problem comes first."""
     measures = measures or {}
-    too_bright = "brightness" in measures and side("brightness", measures["brightness"]["value"]) == "high"
-    too_dark = "brightness" in measures and measures["brightness"]["level"] != "good" and not too_bright
-    for name, probability in (defects or {}).items():
-        if probability >= threshold:
-            advice = DEFECT_ADVICE[name]
-            if name == "exposure" and (too_bright or too_dark):
-                advice = LESS_LIGHT if too_bright else MORE_LIGHT
-            ranked.append((probability, advice))
-    for name, result in measures.items():
-        if result["level"] == "good":
-            continue
-        weight = 1.0 if result["level"] == "poor" else FAIR_WEIGHT
-        advice = MEASURE_ADVICE.get((name, side(name, result["value"])))
-        if advice:
-            ranked.append((weight * (1 - result["score"] / 100), advice))
-    ranked.sort(key=lambda item: item[0], reverse=True)
-    texts, seen = [], set()
-    if face_message:
-        texts.append(face_message)
-    for _, advice in ranked:
-        if advice.fix not in seen:
+    texts = [reason.text for reason in reasons if reason.kind == "face"]
+    seen = set()
+    for reason in sorted(reasons, key=lambda r: (not r.blocking, -r.weight)):
+        advice = advice_for(reason, measures)
+        if advice and advice.fix not in seen:
             seen.add(advice.fix)
             texts.append(advice.text)
     return texts

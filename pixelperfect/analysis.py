@@ -1,7 +1,8 @@
 """The one entry point every surface calls: photo in, `Report` out.
 
 A photo's way: decode and validate (`images`) → find the face and crop it like the training faces
-(`faces`) → metric bars (`measures`) and both classifiers on the crop (`models`) → suggestions
+(`faces`) → metric bars on the face at its own resolution (`measures`) and both classifiers on the crop
+(`models`) → verdict and its reasons at the chosen strictness (`verdict`) → suggestions for those reasons
 (`advice`) → `Report`.
 """
 
@@ -13,22 +14,26 @@ from dataclasses import asdict, dataclass, field
 from .advice import suggestions
 from .defects import DEFECT_NAMES
 from .faces import crop_face, find_face
-from .images import load_image
+from .images import ImageError, load_image
 from .measures import measure
 from .models import DEFAULT_DEFECT, DEFAULT_QUALITY, Classifier
+from .verdict import judge, strictness
 
 DEFECT_THRESHOLD = 0.5
 
 
 @dataclass
 class Report:
-    verdict: str  # "good" or "bad": the photo's quality as judged by the quality model
-    p_bad: float
+    verdict: str  # "good" or "bad", from all the evidence at the chosen strictness
+    p_bad: float  # the probability behind the verdict (`pixelperfect.verdict`)
     usable: bool  # good quality and exactly one face, clearly in the frame
+    reasons: list[dict]  # why: {kind, name, weight, blocking, text}; blocking ones make the photo bad
     defects: dict[str, float]  # probability of every defect, also for good photos
     measures: dict[str, dict]
-    suggestions: list[str]
+    suggestions: list[str]  # advice for the reasons, and only for them
     face: dict
+    strictness: str = "standard"
+    quality_model_p_bad: float = 0.0  # the quality model's own p_bad, one piece of the evidence
     size: list[int] = field(default_factory=list)  # [width, height] of the photo as analysed
 
     def to_dict(self) -> dict:
@@ -38,6 +43,14 @@ class Report:
     def found_defects(self) -> list[str]:
         return [name for name, p in sorted(self.defects.items(), key=lambda kv: -kv[1]) if p >= DEFECT_THRESHOLD]
 
+    @property
+    def blocking(self) -> list[dict]:
+        return [reason for reason in self.reasons if reason["blocking"]]
+
+    @property
+    def minor_issues(self) -> list[dict]:
+        return [reason for reason in self.reasons if not reason["blocking"] and reason["weight"] > 0]
+
 
 class Analyzer:
     """Analyse face photos with the bundled models, or others given as local folders or Hub ids.
@@ -46,7 +59,8 @@ class Analyzer:
     and ``PIXELPERFECT_DEFECT_MODEL`` environment variables); models load on first use.
     """
 
-    def __init__(self, quality: str | None = None, defect: str | None = None):
+    def __init__(self, quality: str | None = None, defect: str | None = None, strictness: str | None = None):
+        self.strictness = _level(strictness).name
         self.quality_source = quality or DEFAULT_QUALITY
         self.defect_source = defect or DEFAULT_DEFECT
         self._quality: Classifier | None = None
@@ -69,12 +83,15 @@ class Analyzer:
                 self._defect = Classifier.load(self.defect_source)
         return self._defect
 
-    def analyze(self, image) -> Report:
-        """One photo: a path, bytes, PIL image or RGB array. Raises `ImageError` for unusable input."""
-        return self.analyze_batch([image])[0]
+    def analyze(self, image, strictness: str | None = None) -> Report:
+        """One photo: a path, bytes, PIL image or RGB array. Raises `ImageError` for unusable input.
 
-    def analyze_batch(self, images: list, batch_size: int = 32) -> list[Report]:
+        ``strictness`` (lenient / standard / strict) overrides the analyzer's own for this photo."""
+        return self.analyze_batch([image], strictness=strictness)[0]
+
+    def analyze_batch(self, images: list, batch_size: int = 32, strictness: str | None = None) -> list[Report]:
         """Several photos, with both models run in batches. Raises `ImageError` for the first unusable one."""
+        level = _level(strictness or self.strictness)
         photos = [load_image(image) for image in images]
         if not photos:
             return []
@@ -89,31 +106,45 @@ class Analyzer:
             defect_probabilities = defect.predict_pixels(defect.pixels(crops), batch_size)
         p_bad = quality_probabilities[:, quality.labels.index("bad")]
         reports = []
-        for photo, result, crop, bad, probabilities in zip(photos, found, crops, p_bad, defect_probabilities):
+        for photo, result, bad, probabilities in zip(photos, found, p_bad, defect_probabilities):
             defects = {name: round(float(probabilities[defect.labels.index(name)]), 4)
                        for name in DEFECT_NAMES}
-            face_pixels = result.main.width if result.main else min(photo.shape[:2])
-            bars = measure(crop, face_pixels=face_pixels)
-            verdict = "bad" if bad >= 0.5 else "good"
+            # The bars read the face framed like the training faces, at the photo's own resolution: the crop's
+            # side is the face's size as the resolution bar was calibrated (on training faces, framed alike).
+            bars = measure(crop_face(photo, result.main, side=None))
+            judgement = judge(float(bad), defects, bars, result.outcome, result.message, level)
+            reasons = list(judgement.reasons)
             reports.append(Report(
-                verdict=verdict,
-                p_bad=round(float(bad), 4),
-                usable=verdict == "good" and result.outcome == "one",
+                verdict=judgement.verdict,
+                p_bad=judgement.p_bad,
+                usable=judgement.verdict == "good" and result.outcome == "one",
+                reasons=[reason.to_dict() for reason in reasons],
                 defects=defects,
                 measures=bars,
-                suggestions=suggestions(defects, bars, None if result.outcome == "one" else result.message,
-                                        DEFECT_THRESHOLD),
+                suggestions=suggestions(reasons, bars),
                 face={"found": result.main is not None, "count": len(result.faces), "outcome": result.outcome,
                       "message": result.message, "box": list(result.main.box) if result.main else None,
                       "confidence": round(result.main.confidence, 3) if result.main else None},
+                strictness=level.name,
+                quality_model_p_bad=round(float(bad), 4),
                 size=[int(photo.shape[1]), int(photo.shape[0])],
             ))
         return reports
 
 
-def summary_line(report: Report) -> str:
-    """One line for people: the verdict, its confidence and what is wrong."""
-    confidence = report.p_bad if report.verdict == "bad" else 1 - report.p_bad
-    problems = ", ".join(name.replace("_", " ") for name in report.found_defects) or "no defect found"
-    return f"{report.verdict.upper()} ({confidence:.0%}) — {problems}"
+def _level(name: str | None):
+    try:
+        return strictness(name)
+    except ValueError as error:
+        raise ImageError(str(error)) from None
 
+
+def summary_line(report: Report) -> str:
+    """One line for people: the verdict, its confidence and why, or the minor issues of a good photo."""
+    confidence = report.p_bad if report.verdict == "bad" else 1 - report.p_bad
+    line = f"{report.verdict.upper()} ({confidence:.0%})"
+    if report.blocking:
+        return f"{line} — {'; '.join(reason['text'] for reason in report.blocking)}"
+    if report.minor_issues:
+        return f"{line} — minor issue: {'; '.join(reason['text'] for reason in report.minor_issues)}"
+    return line

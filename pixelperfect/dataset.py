@@ -1,8 +1,9 @@
 """The face-quality dataset: face photos plus degraded copies made by the defect registry.
 
 Every source photo yields one *good* row (benign processing only) and one *bad* row (one defect,
-sometimes a real-life pair), so good and bad are balanced and no face appears in two splits. A black-and-white
-original is the exception: both its rows carry a colour defect (see ``is_monochrome``).
+sometimes a real-life pair), so good and bad are balanced and no face appears in two splits. Two exceptions:
+a black-and-white original's rows both carry a colour defect (see ``is_monochrome``), and an original below the
+quality floor (its face already soft: see ``below_floor``) gives its bad row only.
 Rows are made in worker processes; each row's randomness comes from ``(seed, photo, row kind)``,
 so the same seed gives the same images however many workers run.
 """
@@ -21,6 +22,8 @@ import numpy as np
 from PIL import Image
 
 from .defects import COMBINATIONS, DEFECT_NAMES, DEFECTS, SEVERITIES, benign, degrade
+from .measures import measure
+from .verdict import soft_bars
 
 QUALITY_LABELS = ("good", "bad")
 SEVERITY_LABELS = ("none",) + SEVERITIES
@@ -36,6 +39,7 @@ MIN_CHANGE = 1.5  # mean absolute difference (of 255) below which a "degraded" c
 # between it and 5, and 95 % above 10.
 MONOCHROME_CHROMA = 2.0
 MONOCHROME_RECIPE = "color/monochrome original + "  # what a black-and-white source's rows' recipes start with
+BELOW_FLOOR_RECIPE = "below floor "  # what the bad row of a source below the quality floor starts with
 
 
 def features():
@@ -125,8 +129,16 @@ def is_monochrome(image: np.ndarray) -> bool:
     return float(np.abs(rgb - rgb.mean(2, keepdims=True)).mean()) < MONOCHROME_CHROMA
 
 
+def below_floor(image: np.ndarray) -> list[str]:
+    """The quality floor for originals: the softness bars (clarity at the face's own resolution, resolution) that
+    are poor. Many UTKFace originals are soft, enlarged web crops; labelled good, they taught the models that a
+    soft face is fine, and they contradict the verdict, which calls such a face bad (`verdict.soft_bars`)."""
+    return soft_bars(measure(image))
+
+
 def make_rows(task: tuple[int, str, str, int]) -> list[dict] | None:
-    """The good and the bad row for one source photo; ``None`` when the file cannot be read."""
+    """The good and the bad row for one source photo (the bad one only below the quality floor); ``None`` when
+    the file cannot be read."""
     index, path, source_name, seed = task
     try:
         face = read_face(Path(path))
@@ -144,12 +156,15 @@ def make_rows(task: tuple[int, str, str, int]) -> list[dict] | None:
     good_row = {"quality": "good", "defects": [], "severity": "none", "recipe": good_recipe}
     bad_row = {"quality": "bad", "defects": list(plan.defects), "severity": SEVERITIES[plan.level],
                "recipe": bad_recipe}
+    rows = [(good, good_row), (bad, bad_row)]
     if is_monochrome(face):
         for row in (good_row, bad_row):
             row.update(quality="bad", defects=sorted({*row["defects"], "color"}, key=DEFECT_NAMES.index),
                        severity=SEVERITIES[-1], recipe=MONOCHROME_RECIPE + row["recipe"])
-    return [{"image": {"bytes": encode_png(image), "path": None}, **row, **common}
-            for image, row in ((good, good_row), (bad, bad_row))]
+    elif soft := below_floor(face):
+        bad_row["recipe"] = f"{BELOW_FLOOR_RECIPE}({', '.join(soft)}) + {bad_row['recipe']}"
+        rows = [(bad, bad_row)]
+    return [{"image": {"bytes": encode_png(image), "path": None}, **row, **common} for image, row in rows]
 
 
 @dataclass
@@ -161,6 +176,7 @@ class BuildStats:
     severities: Counter = field(default_factory=Counter)
     pairs: int = 0  # bad rows that carry two defects
     monochrome: int = 0  # black-and-white source photos (both rows bad: colour)
+    below_floor: int = 0  # source photos whose face is already soft (no good row)
     seconds: float = 0.0
 
 
@@ -212,6 +228,7 @@ def build(source_dir: str | Path, seed: int = 0, limit: int | None = None, worke
             stats.severities[SEVERITY_LABELS[severity]] += 1
             stats.pairs += len(defects) == 2 and not recipe.startswith(MONOCHROME_RECIPE)
             stats.monochrome += recipe.startswith(MONOCHROME_RECIPE + "benign")  # its good copy
+            stats.below_floor += recipe.startswith(BELOW_FLOOR_RECIPE)
     stats.seconds = time.perf_counter() - start
     return dataset, stats
 
@@ -223,7 +240,8 @@ def summary(stats: BuildStats) -> str:
              "bad rows per defect: " + ", ".join(f"{d} {stats.defects[d]}" for d in DEFECT_NAMES)
              + f" (a row with a pair counts twice; {stats.pairs} pairs)",
              "rows per severity: " + ", ".join(f"{s} {stats.severities[s]}" for s in SEVERITY_LABELS),
-             f"black-and-white sources (both rows bad: colour): {stats.monochrome}"]
+             f"black-and-white sources (both rows bad: colour): {stats.monochrome}",
+             f"sources below the quality floor (no good row): {stats.below_floor}"]
     if stats.skipped:
         lines.append("skipped: " + ", ".join(stats.skipped[:10]) + (" …" if len(stats.skipped) > 10 else ""))
     return "\n".join(lines)
@@ -259,7 +277,10 @@ good row (benign processing only: small brightness/contrast/white-balance change
 slight resize, flip) and one bad row: one defect, or ({stats.pairs} rows) a pair that meets in real
 life, such as a dark and noisy photo. The {stats.monochrome} black-and-white originals are the exception: a
 photo without colour looks like a fully desaturated copy (a severe colour defect) and identity-photo rules ask
-for colour, so both their rows are bad and carry `color` (recipe `color/monochrome original + …`).
+for colour, so both their rows are bad and carry `color` (recipe `color/monochrome original + …`). The
+{stats.below_floor} originals below the quality floor (their face already soft: the clarity bar, read at the face's
+own resolution, or the resolution bar in its poor band) give no good row, only their bad row (recipe
+`below floor (…) + …`): labelled good, such faces taught the models that a soft face is fine.
 
 ## Licence and source
 The images come from [UTKFace](https://susanqq.github.io/UTKFace/), which is available for

@@ -171,8 +171,9 @@ def find_face(image: np.ndarray) -> FaceResult:
     return FaceResult("one", faces, "One face found.")
 
 
-def crop_face(image: np.ndarray, face: Face | None, side: int = CROP_SIDE) -> np.ndarray:
-    """A square crop around the face, framed like the training faces, resized to ``side`` pixels.
+def crop_face(image: np.ndarray, face: Face | None, side: int | None = CROP_SIDE) -> np.ndarray:
+    """A square crop around the face, framed like the training faces, resized to ``side`` pixels
+    (``None``: left at the photo's own resolution).
 
     Without a face, or for a photo that is already framed like a face crop, the centre square is used.
     Parts of the crop outside the photo are filled by replicating its edge.
@@ -191,7 +192,7 @@ def crop_face(image: np.ndarray, face: Face | None, side: int = CROP_SIDE) -> np
         image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
         x0, y0, x1, y1 = x0 + pad, y0 + pad, x1 + pad, y1 + pad
     crop = image[y0:y1, x0:x1]
-    if crop.shape[0] == side:
+    if crop.shape[0] == (side or crop.shape[0]):
         return crop.copy()  # a writable array of its own, like every other crop
     interpolation = cv2.INTER_AREA if crop.shape[0] > side else cv2.INTER_CUBIC
     return cv2.resize(crop, (side, side), interpolation=interpolation)

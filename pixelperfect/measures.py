@@ -29,6 +29,9 @@ import numpy as np
 from .defects import SKIN_AB, face_ab, skin_distance
 
 ANALYSIS_SIDE = 200  # measures look at the face at the training faces' size, so they do not depend on it
+# Sharpness and JPEG blocks are judged on the face at its own pixels, so a big face that holds little detail
+# (an enlarged thumbnail, an old scan) reads as soft, as it looks; only faces larger than this are shrunk first.
+NATIVE_SIDE = 384
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 POOR_BELOW, GOOD_FROM = 40.0, 70.0
 
@@ -39,7 +42,7 @@ class Inputs:
     rgb: np.ndarray  # face at ANALYSIS_SIDE, float32 0..1
     grey: np.ndarray  # its luma, float32 0..1
     centre: np.ndarray  # the grey face without its border (background, hair), for light and colour
-    native_grey: np.ndarray  # luma at the photo's own resolution, for pixel-grid effects (JPEG blocks)
+    native_grey: np.ndarray  # luma at the face's own resolution (at most NATIVE_SIDE): sharpness, JPEG blocks
     face_pixels: int  # the face's side in the original photo
 
 
@@ -52,6 +55,9 @@ class Measure:
     watches: tuple[str, ...]  # defects whose photos calibrate it
     description: str
     compute: Callable[[Inputs], float]
+    # Judges softness: its poor band makes a photo bad (`verdict`) and sets the dataset's quality floor for
+    # originals, so re-fitting keeps its anchors (fitted on a floored dataset they would rise with every build).
+    decides: bool = False
 
 
 # ---------------------------------------------------------------- the measures
@@ -63,14 +69,15 @@ _SECOND_DERIVATIVES = [np.array(k, np.float32) for k in (
 
 
 def clarity(x: Inputs) -> float:
-    """Laplacian-style variance relative to the face's own contrast, in the blurriest direction.
+    """Laplacian-style variance relative to the face's own contrast, in the blurriest direction, at the
+    face's own resolution.
 
     Motion blur removes detail along one direction only, so the weakest of four directional
     second derivatives is used rather than the isotropic Laplacian.
     """
-    smooth = cv2.GaussianBlur(x.grey, (0, 0), 0.7)
+    smooth = cv2.GaussianBlur(x.native_grey, (0, 0), 0.7)
     weakest = min(cv2.filter2D(smooth, cv2.CV_32F, kernel).var() for kernel in _SECOND_DERIVATIVES)
-    return float(weakest / (x.grey.var() + 1e-4) * 100)
+    return float(weakest / (x.native_grey.var() + 1e-4) * 100)
 
 
 def brightness(x: Inputs) -> float:
@@ -138,7 +145,7 @@ def resolution(x: Inputs) -> float:
 
 MEASURES: dict[str, Measure] = {m.name: m for m in [
     Measure("clarity", "Clarity", "directional Laplacian variance / contrast", "higher", ("blur", "low_resolution"),
-            "How sharp the face is.", clarity),
+            "How sharp the face is, at its own resolution.", clarity, decides=True),
     Measure("brightness", "Brightness", "mean luma (0-255)", "middle", ("exposure",),
             "How light the face is; too dark and too bright both score low.", brightness),
     Measure("noise", "Noise", "sigma (grey levels)", "lower", ("noise",),
@@ -152,7 +159,7 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
     Measure("compression", "Compression", "8x8 blockiness ratio", "lower", ("compression",),
             "Visible JPEG blocks at the 8x8 grid.", compression),
     Measure("resolution", "Resolution", "effective pixels across the face", "higher", ("low_resolution",),
-            "How many real pixels of detail the face has.", resolution),
+            "How many real pixels of detail the face has.", resolution, decides=True),
 ]}
 
 
@@ -176,7 +183,12 @@ def prepare(image, face_pixels: int | None = None) -> Inputs:
     if image.ndim == 2:
         image = np.repeat(image[..., None], 3, axis=2)
     image = image[..., :3]
-    native_grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
+    native = image
+    if max(image.shape[:2]) > NATIVE_SIDE:
+        scale = NATIVE_SIDE / max(image.shape[:2])
+        native = cv2.resize(image, (round(image.shape[1] * scale), round(image.shape[0] * scale)),
+                            interpolation=cv2.INTER_AREA)
+    native_grey = cv2.cvtColor(native, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
     side = ANALYSIS_SIDE
     interpolation = cv2.INTER_AREA if min(image.shape[:2]) > side else cv2.INTER_CUBIC
     rgb = cv2.resize(image, (side, side), interpolation=interpolation).astype(np.float32) / 255
@@ -276,14 +288,18 @@ def calibrate(dataset_path: str, split: str = "validation", limit: int | None = 
             inputs = prepare(image)
             lab_means.append(face_ab(inputs.rgb))
             details.append(detail_ratio(inputs.grey))
+    previous = _calibration()
     references = {"skin_lab": [round(float(v), 2) for v in np.median(lab_means, axis=0)],
-                  "detail_reference": round(float(np.median(details)), 4)}
+                  "detail_reference": previous.get("detail_reference", round(float(np.median(details)), 4))}
     _cache["data"] = references
     values = {name: [] for name in MEASURES}
     for image in images:
         for name, value in raw_values(image).items():
             values[name].append(value)
     calibration = {**references, **fit(values, defects)}
+    for name, measure in MEASURES.items():
+        if measure.decides and name in previous.get("measures", {}):
+            calibration["measures"][name] = previous["measures"][name]
     calibration["fitted_on"] = f"{dataset_path} [{split}], {len(images)} rows"
     return calibration
 

@@ -53,8 +53,15 @@ def monochrome_source() -> str:
 
 
 @pytest.fixture(scope="session")
-def source_folder(tmp_path_factory, face_crops, monochrome_source):
-    """30 'people' cut from the package photos, named like UTKFace; a black-and-white one, a corrupt and a fake file."""
+def soft_source() -> str:
+    """The file name of the one photo in `source_folder` below the quality floor: a thumbnail enlarged."""
+    return "45_1_2_20170109888888.jpg.chip.jpg"
+
+
+@pytest.fixture(scope="session")
+def source_folder(tmp_path_factory, face_crops, monochrome_source, soft_source):
+    """30 'people' cut from the package photos, named like UTKFace; a black-and-white one, a soft one (enlarged from
+    a thumbnail), a corrupt and a fake file."""
     folder = tmp_path_factory.mktemp("faces")
     rng = np.random.default_rng(0)
     faces = list(face_crops.values())
@@ -64,6 +71,8 @@ def source_folder(tmp_path_factory, face_crops, monochrome_source):
         Image.fromarray(shifted).save(folder / f"{20 + i}_{i % 2}_{i % 5}_2017010{i:04d}.jpg.chip.jpg", quality=90)
     Image.fromarray(faces[0]).save(folder / "odd-name.png")
     Image.fromarray(faces[1]).convert("L").save(folder / monochrome_source, quality=90)
+    Image.fromarray(faces[0]).resize((50, 50), Image.Resampling.BOX).resize((200, 200), Image.Resampling.BICUBIC).save(
+        folder / soft_source, quality=95)
     (folder / "35_1_0_truncated.jpg.chip.jpg").write_bytes((folder / "20_0_0_20170100000.jpg.chip.jpg").read_bytes()[:300])
     (folder / "40_0_1_not-an-image.jpg.chip.jpg").write_text("this is not a photo")
     return folder

@@ -38,6 +38,8 @@ def analyzer():
 
 def check_report(report: dict):
     assert report["verdict"] in ("good", "bad") and 0 <= report["p_bad"] <= 1
+    assert report["strictness"] in ("lenient", "standard", "strict")
+    assert all({"kind", "name", "weight", "blocking", "text"} <= set(reason) for reason in report["reasons"])
     assert set(report["defects"]) == set(DEFECT_NAMES)
     assert set(report["measures"]) == set(MEASURES)
     assert isinstance(report["suggestions"], list)
@@ -99,6 +101,11 @@ def test_gradio_endpoints(client, photos):
     blurred = client.predict(handle_file(str(photos["blurred"])), api_name="/analyze")
     check_report(original)
     assert blurred["p_bad"] > original["p_bad"]
+    assert blurred["verdict"] == "bad" and any(reason["blocking"] for reason in blurred["reasons"])
+    strict = client.predict(handle_file(str(photos["grace"])), "strict", api_name="/analyze")
+    assert original["strictness"] == "standard" and strict["strictness"] == "strict"
+    with pytest.raises(Exception, match="Unknown strictness"):
+        client.predict(handle_file(str(photos["grace"])), "very", api_name="/analyze")
     batch = client.predict([handle_file(str(photos["grace"])), handle_file(str(photos["blurred"]))],
                            api_name="/analyze_batch")
     assert [r["p_bad"] for r in batch] == pytest.approx([original["p_bad"], blurred["p_bad"]], abs=1e-3)
@@ -123,10 +130,11 @@ def test_cli_scores_a_folder_and_writes_csv(photos, tmp_path):
     for key in ("grace", "blurred", "text"):
         shutil.copy(photos[key], folder / photos[key].name)
     output = tmp_path / "results.csv"
-    done = subprocess.run([sys.executable, "-m", "pixelperfect", str(folder), "--output", str(output)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "pixelperfect", str(folder), "--output", str(output),
+                           "--strictness", "strict"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "2 analysed" in done.stdout and "1 could not be read" in done.stdout
+    assert "2 analysed (strict)" in done.stdout and "1 could not be read" in done.stdout
+    assert "BAD" in done.stderr + done.stdout and "blur" in done.stderr + done.stdout  # the blurred one, and why
     rows = output.read_text().splitlines()
     assert rows[0].startswith("file,verdict,p_bad") and len(rows) == 4
     nothing = subprocess.run([sys.executable, "-m", "pixelperfect", str(photos["text"])],
@@ -149,7 +157,7 @@ def test_browser_upload_shows_verdict_and_bars(client, photos, tmp_path_factory)
         page.goto(app.demo.local_url)
         page.locator("input[type=file]").first.set_input_files(str(photos["blurred"]))
         page.get_by_text("BAD PHOTO").wait_for(timeout=60_000)
-        assert page.get_by_text("Clarity").first.is_visible()
+        assert page.get_by_text("Clarity").first.is_visible() and page.get_by_text("Strictness").first.is_visible()
         assert page.get_by_text("Hold the phone steady").first.is_visible()
         shot = Path(tmp_path_factory.getbasetemp()) / "app-screenshot.png"
         page.screenshot(path=str(shot), full_page=True)

@@ -21,13 +21,15 @@ def test_splits_columns_and_features(built_dataset):
     assert isinstance(row["image"], Image.Image) and row["image"].size == (200, 200)
 
 
-def test_good_and_bad_balanced_and_labels_consistent(built_dataset, monochrome_source):
+def test_good_and_bad_balanced_and_labels_consistent(built_dataset, monochrome_source, soft_source):
     dataset = load_from_disk(str(built_dataset))
     for part in dataset.values():
         qualities = np.array(part["quality"])
-        # a black-and-white source gives two bad rows instead of a good and a bad one
+        # a black-and-white source gives two bad rows instead of a good and a bad one; a soft one its bad row only
         monochrome_sources = sum(source == monochrome_source for source in part["source"]) // 2
-        assert (qualities == 0).sum() + monochrome_sources == (qualities == 1).sum() - monochrome_sources
+        soft_sources = sum(source == soft_source for source in part["source"])
+        assert (qualities == 0).sum() + monochrome_sources + soft_sources == (
+            (qualities == 1).sum() - monochrome_sources)
         for quality, defects, severity, recipe in zip(part["quality"], part["defects"], part["severity"],
                                                       part["recipe"]):
             assert (quality == 1) == bool(defects) == (severity > 0)
@@ -46,6 +48,18 @@ def test_a_black_and_white_original_gives_no_good_row(built_dataset, monochrome_
         assert row["quality"] == 1 and color in row["defects"] and row["severity"] == 3
         assert row["recipe"].startswith("color/monochrome original + ")
     assert "1 black-and-white originals" in (built_dataset / "README.md").read_text()
+
+
+def test_an_original_below_the_quality_floor_gives_no_good_row(built_dataset, soft_source):
+    """A thumbnail enlarged to the training faces' size is soft: labelled good, it would teach that soft is fine."""
+    dataset = load_from_disk(str(built_dataset))
+    rows = [row for part in dataset.values() for row in part.select_columns(["source", "quality", "recipe"])
+            if row["source"] == soft_source]
+    assert len(rows) == 1 and rows[0]["quality"] == 1 and rows[0]["recipe"].startswith("below floor (")
+    sharp = [row for part in dataset.values() for row in part.select_columns(["quality", "recipe"])
+             if row["quality"] == 0]
+    assert sharp and not any(row["recipe"].startswith("below floor") for row in sharp)
+    assert "1 originals below the quality floor" in (built_dataset / "README.md").read_text()
 
 
 def test_no_face_in_two_splits(built_dataset):

@@ -1,4 +1,5 @@
-"""Faces are found (or not) with clear outcomes, cropped like training faces; advice is ordered and unique."""
+"""Faces are found (or not) with clear outcomes, cropped like training faces; advice is ordered, unique and
+follows the verdict's reasons."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -6,6 +7,7 @@ import numpy as np
 from PIL import Image
 
 from pixelperfect.advice import MORE_LIGHT, STEADY, suggestions
+from pixelperfect.verdict import Reason
 from pixelperfect.faces import crop_face, find_face
 
 
@@ -54,24 +56,27 @@ def test_a_photo_already_framed_like_a_face_crop_is_analysed_as_it_is(face_crops
     assert np.abs(crop_face(larger, find_face(larger).main).astype(int) - framed).mean() < 3  # same framing
 
 
-def test_suggestions_worst_first_without_duplicates():
+def _reason(kind, name, weight, blocking=True):
+    return Reason(kind, name, weight, blocking, name)
+
+
+def test_suggestions_strongest_first_without_duplicates():
     measures = {"clarity": {"value": 0.05, "score": 10, "level": "poor"},
                 "brightness": {"value": 40.0, "score": 30, "level": "poor"},
-                "noise": {"value": 3.0, "score": 50, "level": "fair"},
-                "color": {"value": 5.0, "score": 90, "level": "good"}}
-    advice = suggestions({"blur": 0.95, "noise": 0.7, "color": 0.1}, measures)
-    assert advice[0] == STEADY.text  # blur 0.95 and clarity poor point at one fix: said once, first
-    assert advice.count(STEADY.text) == 1 and advice.count(MORE_LIGHT.text) == 1
-    assert len(advice) == len(set(advice)) == 2
+                "noise": {"value": 3.0, "score": 50, "level": "fair"}}
+    reasons = [_reason("defect", "noise", 0.7), _reason("defect", "blur", 0.95), _reason("measure", "clarity", 0.9)]
+    advice = suggestions(reasons, measures)
+    assert advice == [STEADY.text, MORE_LIGHT.text]  # blur and a poor clarity bar are one fix, said once, first
 
 
-def test_dark_exposure_means_more_light_and_good_photo_gets_nothing():
-    dark = {"brightness": {"value": 30.0, "score": 20, "level": "poor"}}
-    assert suggestions({"exposure": 0.9}, dark) == [MORE_LIGHT.text]
+def test_suggestions_follow_the_reasons_only():
+    dark = {"brightness": {"value": 30.0, "score": 20, "level": "poor"},
+            "color": {"value": 40.0, "score": 5, "level": "poor"}}
+    assert suggestions([_reason("defect", "exposure", 0.9)], dark) == [MORE_LIGHT.text]  # not the poor colour bar
     bright = {"brightness": {"value": 240.0, "score": 20, "level": "poor"}}
-    assert "too bright" in suggestions({"exposure": 0.9}, bright)[0]
-    assert suggestions({"blur": 0.1}, {"clarity": {"value": 3.0, "score": 90, "level": "good"}}) == []
-    assert suggestions({}, {}, face_message="No face found.") == ["No face found."]
+    assert "too bright" in suggestions([_reason("defect", "exposure", 0.9)], bright)[0]
+    assert suggestions([], dark) == []
+    assert suggestions([Reason("face", "none", 1.0, True, "No face found.")]) == ["No face found."]
 
 
 def test_faces_are_found_from_many_threads_at_once(astronaut, grace_hopper, face_crops):

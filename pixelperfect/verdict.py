@@ -1,0 +1,128 @@
+"""The verdict: every piece of evidence that a photo is bad, weighed together, so that "bad" always says why.
+
+Evidence comes from three places, each as a probability-like weight (0–1) with a name a person can act on:
+
+* **defects** — the defect model's probability for each defect. The quality model's p_bad backs a defect up
+  (raises its weight towards p_bad) only where the defect model sees at least ``SUPPORT`` of it: on its own the
+  quality model cannot say what is wrong, and on sharp professional portraits, unlike anything it was trained on,
+  it is often confidently wrong;
+* **the bars that judge softness** (`DECIDING_MEASURES`: clarity at the face's own resolution, and resolution;
+  ``lenient`` counts clarity only, so a small face passes if it is sharp and at least ``MIN_FACE_PIXELS`` wide) —
+  the weak spot of the models, which see every face at 140 px. A bar's weight is 0.5 at the edge of its poor
+  band, 1 at score 0 and 0 from the good band on. The other bars explain and refine advice but do not decide:
+  the models judge noise, light, colour and compression far better (test F1 0.91–0.98) than the bars, which read
+  skin and beard texture as noise and dark backgrounds as clipping;
+* **the face** — no face, or a face too small to judge (weight 1); under ``strict`` also several faces or a face
+  cut off, which at the other levels make a photo unusable (``Report.usable``) but not a bad photo.
+
+``p_bad = 1 − Π(1 − weight)``: the photo is bad when any evidence, or several together, make it likely enough
+for the chosen `Strictness`. A bad verdict names its strongest evidence and every other piece that reaches
+``MINOR`` of the threshold; on a good photo such evidence is a *minor issue*. Suggestions follow the named reasons
+only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .measures import GOOD_FROM, MEASURES, POOR_BELOW
+
+SUPPORT = 0.25  # the defect probability from which the quality model's p_bad counts in full for that defect
+DECIDING_MEASURES = tuple(name for name, measure in MEASURES.items() if measure.decides)
+MINOR = 0.5  # a share of the threshold: weaker evidence than this on a good photo is not mentioned
+UNJUDGEABLE_FACES = ("none", "too_small")  # no face, or too few pixels to judge one: the photo is bad
+
+
+@dataclass(frozen=True)
+class Strictness:
+    name: str
+    threshold: float  # p_bad from which a photo is bad
+    framing_bad: bool  # several faces or a face cut off make the photo bad, not only unusable
+    bars: tuple[str, ...]  # the deciding bars that count at this level
+    description: str
+
+
+STRICTNESS: dict[str, Strictness] = {s.name: s for s in [
+    Strictness("lenient", 0.75, False, ("clarity",),
+               "A profile picture or a listing: only clear defects fail; a small face is fine if it is sharp."),
+    Strictness("standard", 0.5, False, DECIDING_MEASURES,
+               "The default: a photo fails when a defect is more likely than not, or the face lacks detail."),
+    Strictness("strict", 0.3, True, DECIDING_MEASURES,
+               "An identity document: a likely defect fails, and so do a second face and a face cut off."),
+]}
+DEFAULT_STRICTNESS = "standard"
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: str  # "defect", "measure" or "face"
+    name: str  # the defect, the measure or the face outcome
+    weight: float  # how strongly it says the photo is bad (0–1)
+    blocking: bool  # part of why the photo is bad; otherwise a minor issue
+    text: str  # for people
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: str  # "good" or "bad"
+    p_bad: float
+    reasons: tuple[Reason, ...]  # blocking ones first, then minor issues; strongest first within each
+
+
+def strictness(name: str | None) -> Strictness:
+    """The level called ``name`` (default: standard), or a ValueError that lists the levels."""
+    key = (name or DEFAULT_STRICTNESS).strip().lower()
+    if key not in STRICTNESS:
+        raise ValueError(f"Unknown strictness {name!r}: use one of {', '.join(STRICTNESS)}.")
+    return STRICTNESS[key]
+
+
+def bar_weight(score: float) -> float:
+    """A bar's score as evidence: 0.5 at the poor band's edge, 1 at 0, nothing from the good band on."""
+    return float(np.interp(score, [0.0, POOR_BELOW, GOOD_FROM], [1.0, 0.5, 0.0]))
+
+
+def evidence(quality_p_bad: float, defects: dict[str, float], measures: dict[str, dict], face_outcome: str,
+             face_message: str, level: Strictness) -> list[tuple[str, str, float, str]]:
+    """(kind, name, weight, text) for everything that speaks against the photo."""
+    found = []
+    for name, probability in defects.items():
+        backed = quality_p_bad * min(1.0, probability / SUPPORT)
+        weight = max(probability, backed)
+        found.append(("defect", name, weight, f"{name.replace('_', ' ')} ({weight:.0%} likely)"))
+    for name in level.bars:
+        if name in measures:
+            result = measures[name]
+            found.append(("measure", name, bar_weight(result["score"]),
+                          f"{MEASURES[name].label.lower()} {result['level']} ({result['score']:.0f}/100)"))
+    if face_outcome != "one":  # several faces are named even where they do not make the photo bad
+        bad = face_outcome in UNJUDGEABLE_FACES or level.framing_bad
+        found.append(("face", face_outcome, 1.0 if bad else 0.0, face_message))
+    return sorted(found, key=lambda item: -item[2])
+
+
+def judge(quality_p_bad: float, defects: dict[str, float], measures: dict[str, dict], face_outcome: str,
+          face_message: str, level: Strictness) -> Judgement:
+    found = evidence(quality_p_bad, defects, measures, face_outcome, face_message, level)
+    p_bad = 1.0 - float(np.prod([1.0 - weight for _, _, weight, _ in found]))
+    bad = p_bad >= level.threshold
+    reasons = []
+    for rank, (kind, name, weight, text) in enumerate(found):
+        # A bad photo's reasons: its strongest evidence, and any other strong enough to mention; on a good photo
+        # that evidence is a minor issue. Face problems are always named.
+        blocking = bad and (rank == 0 or weight >= MINOR * level.threshold) and weight > 0
+        if blocking or weight >= MINOR * level.threshold or kind == "face":
+            reasons.append(Reason(kind, name, round(weight, 4), blocking, text))
+    reasons.sort(key=lambda reason: (not reason.blocking, -reason.weight))
+    return Judgement("bad" if bad else "good", round(p_bad, 4), tuple(reasons))
+
+
+def soft_bars(measures: dict[str, dict]) -> list[str]:
+    """The softness bars in their poor band: the face lacks the detail a good photo needs (at any strictness but
+    lenient this alone makes a photo bad). The dataset's quality floor for source photos uses the same test."""
+    return [name for name in DECIDING_MEASURES if bar_weight(measures[name]["score"]) >= 0.5]
