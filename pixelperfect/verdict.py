@@ -94,7 +94,8 @@ def evidence(quality_p_bad: float, defects: dict[str, float], measures: dict[str
     for name, probability in defects.items():
         backed = quality_p_bad * min(1.0, probability / SUPPORT)
         weight = max(probability, backed)
-        found.append(("defect", name, weight, f"{name.replace('_', ' ')} ({weight:.0%} likely)"))
+        # The text quotes the defect model's own probability, as the page's defect bars show it.
+        found.append(("defect", name, weight, f"{name.replace('_', ' ')} ({probability:.0%} likely)"))
     for name in level.bars:
         if name in measures:
             result = measures[name]
