@@ -22,7 +22,7 @@ from pixelperfect import Analyzer, ImageError
 from pixelperfect.defects import DEFECT_NAMES, DEFECTS, apply_defect
 from pixelperfect.images import MAX_MEGAPIXELS, MAX_UPLOAD_MB, load_image
 from pixelperfect.measures import GOOD_FROM, MEASURES, POOR_BELOW
-from pixelperfect.verdict import DEFAULT_STRICTNESS, STRICTNESS
+from pixelperfect.verdict import DEFAULT_STRICTNESS, STRICTNESS, blocking, minor_issues
 
 analyzer = Analyzer()
 logger = logging.getLogger("pixelperfect.app")
@@ -179,8 +179,8 @@ def analyze_batch(images: list[dict] | None, strictness: str = DEFAULT_STRICTNES
 
 def verdict_html(report: dict) -> str:
     """The headline: the verdict and, always, why; a good photo's minor issues are named too."""
-    blocking = [reason["text"] for reason in report["reasons"] if reason["blocking"]]
-    minor = [reason["text"] for reason in report["reasons"] if not reason["blocking"] and reason["weight"] > 0]
+    why = [reason["text"] for reason in blocking(report["reasons"])]
+    minor = [reason["text"] for reason in minor_issues(report["reasons"])]
     level = f" ({report['strictness']} check)"
     if not report["face"]["found"]:
         title, colour, detail = "NO FACE FOUND", LEVEL_COLOURS["poor"], report["face"]["message"]
@@ -195,7 +195,7 @@ def verdict_html(report: dict) -> str:
             f" Minor issue: {'; '.join(minor)}." if minor else "")
     else:
         title, colour = "BAD PHOTO", LEVEL_COLOURS["poor"]
-        detail = f"{report['p_bad']:.0%} confident it is not usable{level}: {'; '.join(blocking)}."
+        detail = f"{report['p_bad']:.0%} confident it is not usable{level}: {'; '.join(why)}."
     return (f'<div style="border-radius:12px;padding:18px 22px;background:{colour}">'
             f'<div style="font-size:2em;font-weight:700;color:white !important">{title}</div>'
             f'<div style="font-size:1.1em;color:white !important">{html.escape(detail)}</div></div>')

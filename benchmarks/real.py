@@ -27,7 +27,6 @@ from pixelperfect.verdict import STRICTNESS
 class Row:
     path: str
     kind: str
-    order: int  # position in the manifest
     verdict: str
     usable: bool
     p_bad: float
@@ -41,12 +40,12 @@ def score(folder: Path, analyzer: Analyzer, strictness: str) -> list[Row]:
     with (folder / "manifest.csv").open(newline="") as manifest:
         entries = list(csv.DictReader(manifest))
     reports = analyzer.analyze_batch([folder / entry["path"] for entry in entries], strictness=strictness)
-    return [Row(path=entry["path"], kind=entry["kind"], order=index, verdict=report.verdict, usable=report.usable,
+    return [Row(path=entry["path"], kind=entry["kind"], verdict=report.verdict, usable=report.usable,
                 p_bad=report.p_bad, reasons=[r["name"] for r in report.blocking],
                 minor=[r["name"] for r in report.minor_issues],
                 poor_bars=[name for name, bar in report.measures.items() if bar["level"] == "poor"],
                 face=report.face["outcome"])
-            for index, (entry, report) in enumerate(zip(entries, reports))]
+            for entry, report in zip(entries, reports)]
 
 
 def _height(path: str) -> int:

@@ -13,11 +13,11 @@ from dataclasses import asdict, dataclass, field
 
 from .advice import suggestions
 from .defects import DEFECT_NAMES
-from .faces import crop_face, find_face
-from .images import ImageError, load_image
+from .faces import face_square, find_face, resized
+from .images import load_image
 from .measures import measure
 from .models import DEFAULT_DEFECT, DEFAULT_QUALITY, Classifier
-from .verdict import judge, strictness
+from .verdict import blocking, judge, minor_issues, strictness_level
 
 DEFECT_THRESHOLD = 0.5
 
@@ -45,11 +45,11 @@ class Report:
 
     @property
     def blocking(self) -> list[dict]:
-        return [reason for reason in self.reasons if reason["blocking"]]
+        return blocking(self.reasons)
 
     @property
     def minor_issues(self) -> list[dict]:
-        return [reason for reason in self.reasons if not reason["blocking"] and reason["weight"] > 0]
+        return minor_issues(self.reasons)
 
 
 class Analyzer:
@@ -60,7 +60,7 @@ class Analyzer:
     """
 
     def __init__(self, quality: str | None = None, defect: str | None = None, strictness: str | None = None):
-        self.strictness = _level(strictness).name
+        self.strictness = strictness_level(strictness).name
         self.quality_source = quality or DEFAULT_QUALITY
         self.defect_source = defect or DEFAULT_DEFECT
         self._quality: Classifier | None = None
@@ -91,12 +91,14 @@ class Analyzer:
 
     def analyze_batch(self, images: list, batch_size: int = 32, strictness: str | None = None) -> list[Report]:
         """Several photos, with both models run in batches. Raises `ImageError` for the first unusable one."""
-        level = _level(strictness or self.strictness)
+        level = strictness_level(strictness or self.strictness)
         photos = [load_image(image) for image in images]
         if not photos:
             return []
         found = [find_face(photo) for photo in photos]
-        crops = [crop_face(photo, result.main) for photo, result in zip(photos, found)]
+        # The bars read the square at the photo's own resolution (`measures.NATIVE_SIDE`), the models at 200 px.
+        squares = [face_square(photo, result.main) for photo, result in zip(photos, found)]
+        crops = [resized(square) for square in squares]
         quality, defect = self.quality_model, self.defect_model
         pixels = quality.pixels(crops)
         if defect.same_input_as(quality):
@@ -106,12 +108,12 @@ class Analyzer:
             defect_probabilities = defect.predict_pixels(defect.pixels(crops), batch_size)
         p_bad = quality_probabilities[:, quality.labels.index("bad")]
         reports = []
-        for photo, result, bad, probabilities in zip(photos, found, p_bad, defect_probabilities):
+        for photo, square, result, bad, probabilities in zip(photos, squares, found, p_bad, defect_probabilities):
             defects = {name: round(float(probabilities[defect.labels.index(name)]), 4)
                        for name in DEFECT_NAMES}
-            # The bars read the face framed like the training faces, at the photo's own resolution: the crop's
-            # side is the face's size as the resolution bar was calibrated (on training faces, framed alike).
-            bars = measure(crop_face(photo, result.main, side=None))
+            # The square's side is the face's size as the resolution bar was calibrated (on training faces, framed
+            # alike).
+            bars = measure(square)
             judgement = judge(float(bad), defects, bars, result.outcome, result.message, level)
             reasons = list(judgement.reasons)
             reports.append(Report(
@@ -130,13 +132,6 @@ class Analyzer:
                 size=[int(photo.shape[1]), int(photo.shape[0])],
             ))
         return reports
-
-
-def _level(name: str | None):
-    try:
-        return strictness(name)
-    except ValueError as error:
-        raise ImageError(str(error)) from None
 
 
 def summary_line(report: Report) -> str:

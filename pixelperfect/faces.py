@@ -171,12 +171,11 @@ def find_face(image: np.ndarray) -> FaceResult:
     return FaceResult("one", faces, "One face found.")
 
 
-def crop_face(image: np.ndarray, face: Face | None, side: int | None = CROP_SIDE) -> np.ndarray:
-    """A square crop around the face, framed like the training faces, resized to ``side`` pixels
-    (``None``: left at the photo's own resolution).
+def face_square(image: np.ndarray, face: Face | None) -> np.ndarray:
+    """The square around the face, framed like the training faces, at the photo's own resolution.
 
     Without a face, or for a photo that is already framed like a face crop, the centre square is used.
-    Parts of the crop outside the photo are filled by replicating its edge.
+    Parts of the square outside the photo are filled by replicating its edge.
     """
     image = np.asarray(image)
     height, width = image.shape[:2]
@@ -191,11 +190,20 @@ def crop_face(image: np.ndarray, face: Face | None, side: int | None = CROP_SIDE
     if pad:
         image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
         x0, y0, x1, y1 = x0 + pad, y0 + pad, x1 + pad, y1 + pad
-    crop = image[y0:y1, x0:x1]
-    if crop.shape[0] == (side or crop.shape[0]):
-        return crop.copy()  # a writable array of its own, like every other crop
-    interpolation = cv2.INTER_AREA if crop.shape[0] > side else cv2.INTER_CUBIC
-    return cv2.resize(crop, (side, side), interpolation=interpolation)
+    return image[y0:y1, x0:x1]
+
+
+def resized(square: np.ndarray, side: int = CROP_SIDE) -> np.ndarray:
+    """A face square at ``side`` pixels, always a writable array of its own."""
+    if square.shape[0] == side:
+        return square.copy()
+    interpolation = cv2.INTER_AREA if square.shape[0] > side else cv2.INTER_CUBIC
+    return cv2.resize(square, (side, side), interpolation=interpolation)
+
+
+def crop_face(image: np.ndarray, face: Face | None, side: int = CROP_SIDE) -> np.ndarray:
+    """The face square (`face_square`) resized to ``side`` pixels, as the classifiers saw faces in training."""
+    return resized(face_square(image, face), side)
 
 
 def _square(cx: float, cy: float, size: float) -> Corners:

@@ -190,8 +190,9 @@ def prepare(image, face_pixels: int | None = None) -> Inputs:
                             interpolation=cv2.INTER_AREA)
     native_grey = cv2.cvtColor(native, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
     side = ANALYSIS_SIDE
-    interpolation = cv2.INTER_AREA if min(image.shape[:2]) > side else cv2.INTER_CUBIC
-    rgb = cv2.resize(image, (side, side), interpolation=interpolation).astype(np.float32) / 255
+    interpolation = cv2.INTER_AREA if min(native.shape[:2]) > side else cv2.INTER_CUBIC
+    # From the already shrunk face: a second pass over a large photo would cost more than every bar together.
+    rgb = cv2.resize(native, (side, side), interpolation=interpolation).astype(np.float32) / 255
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     return Inputs(rgb=rgb, grey=grey, centre=grey[side // 5: 4 * side // 5, side // 5: 4 * side // 5],
                   native_grey=native_grey, face_pixels=int(face_pixels or min(image.shape[:2])))

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .images import ImageError
 from .measures import GOOD_FROM, MEASURES, POOR_BELOW
 
 SUPPORT = 0.25  # the defect probability from which the quality model's p_bad counts in full for that defect
@@ -74,11 +75,22 @@ class Judgement:
     reasons: tuple[Reason, ...]  # blocking ones first, then minor issues; strongest first within each
 
 
-def strictness(name: str | None) -> Strictness:
-    """The level called ``name`` (default: standard), or a ValueError that lists the levels."""
+def blocking(reasons: list[dict]) -> list[dict]:
+    """The reasons (as in ``Report.to_dict()``) that make the photo bad."""
+    return [reason for reason in reasons if reason["blocking"]]
+
+
+def minor_issues(reasons: list[dict]) -> list[dict]:
+    """The reasons named on a photo they do not make bad (a face problem that weighs nothing is not one)."""
+    return [reason for reason in reasons if not reason["blocking"] and reason["weight"] > 0]
+
+
+def strictness_level(name: str | None) -> Strictness:
+    """The level called ``name`` (default: standard); an `ImageError` that lists the levels, since a wrong name is
+    the caller's to fix and every surface already turns that error into a message."""
     key = (name or DEFAULT_STRICTNESS).strip().lower()
     if key not in STRICTNESS:
-        raise ValueError(f"Unknown strictness {name!r}: use one of {', '.join(STRICTNESS)}.")
+        raise ImageError(f"Unknown strictness {name!r}: use one of {', '.join(STRICTNESS)}.")
     return STRICTNESS[key]
 
 
@@ -97,10 +109,9 @@ def evidence(quality_p_bad: float, defects: dict[str, float], measures: dict[str
         # The text quotes the defect model's own probability, as the page's defect bars show it.
         found.append(("defect", name, weight, f"{name.replace('_', ' ')} ({probability:.0%} likely)"))
     for name in level.bars:
-        if name in measures:
-            result = measures[name]
-            found.append(("measure", name, bar_weight(result["score"]),
-                          f"{MEASURES[name].label.lower()} {result['level']} ({result['score']:.0f}/100)"))
+        result = measures[name]
+        found.append(("measure", name, bar_weight(result["score"]),
+                      f"{MEASURES[name].label.lower()} {result['level']} ({result['score']:.0f}/100)"))
     if face_outcome != "one":  # several faces are named even where they do not make the photo bad
         bad = face_outcome in UNJUDGEABLE_FACES or level.framing_bad
         found.append(("face", face_outcome, 1.0 if bad else 0.0, face_message))

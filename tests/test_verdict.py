@@ -9,7 +9,7 @@ from pixelperfect import Analyzer, ImageError
 from pixelperfect.advice import MORE_PIXELS, STEADY, advice_for
 from pixelperfect.defects import DEFECT_NAMES, apply_defect
 from pixelperfect.measures import MEASURES
-from pixelperfect.verdict import STRICTNESS, Reason, judge, strictness
+from pixelperfect.verdict import STRICTNESS, Reason, judge, strictness_level
 
 LEVELS = list(STRICTNESS.values())
 FACE_OUTCOMES = ("one", "one", "one", "none", "several", "too_small", "cut_off")
@@ -55,9 +55,9 @@ def test_the_quality_model_alone_cannot_fail_a_photo():
     """The false alarms on sharp portraits: p_bad high, every defect unlikely, every bar good."""
     quiet = {name: 0.02 for name in DEFECT_NAMES}
     good_bars = {name: {"value": 1.0, "score": 90.0, "level": "good"} for name in MEASURES}
-    judgement = judge(0.98, quiet, good_bars, "one", "", strictness("standard"))
+    judgement = judge(0.98, quiet, good_bars, "one", "", strictness_level("standard"))
     assert judgement.verdict == "good" and not judgement.reasons
-    backed = judge(0.9, {**quiet, "blur": 0.3}, good_bars, "one", "", strictness("standard"))
+    backed = judge(0.9, {**quiet, "blur": 0.3}, good_bars, "one", "", strictness_level("standard"))
     assert backed.verdict == "bad" and [r.name for r in backed.reasons if r.blocking] == ["blur"]
 
 
@@ -106,7 +106,10 @@ def test_a_big_face_with_little_detail_is_flagged_as_soft(analyzer, grace_hopper
 def test_strictness_reaches_the_report(analyzer, grace_hopper):
     levels = {name: analyzer.analyze(grace_hopper, strictness=name) for name in STRICTNESS}
     assert {name: report.strictness for name, report in levels.items()} == {name: name for name in STRICTNESS}
-    assert len({report.p_bad for report in levels.values()}) == 1  # the evidence does not depend on the level
+    # The models' outputs do not depend on the level; only how they are weighed does.
+    assert len({(report.quality_model_p_bad, tuple(report.defects.values())) for report in levels.values()}) == 1
+    order = [report.verdict == "bad" for report in levels.values()]
+    assert order == sorted(order)  # lenient, standard, strict: once bad, bad at every stricter level
 
 
 def test_the_real_photo_benchmark_runs_on_a_folder_like_the_yardstick(tmp_path, grace_hopper, capsys):
