@@ -15,6 +15,7 @@ from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
+import cv2
 import gradio as gr
 import numpy as np
 
@@ -22,7 +23,7 @@ from pixelperfect import Analyzer, ImageError
 from pixelperfect.defects import DEFECT_NAMES, DEFECTS, apply_defect
 from pixelperfect.images import MAX_MEGAPIXELS, MAX_UPLOAD_MB, load_image
 from pixelperfect.measures import GOOD_FROM, MEASURES, POOR_BELOW
-from pixelperfect.verdict import DEFAULT_STRICTNESS, STRICTNESS, blocking, minor_issues
+from pixelperfect.verdict import DEFAULT_PROFILE, DEFAULT_STRICTNESS, PROFILES, STRICTNESS, blocking, minor_issues
 
 analyzer = Analyzer()
 logger = logging.getLogger("pixelperfect.app")
@@ -32,8 +33,9 @@ CACHE_MINUTES = 2 * CACHE_SWEEP_S // 60  # the longest any of them stays
 LEVEL_COLOURS = {"good": "#1a7f37", "fair": "#b7791f", "poor": "#c53030"}
 
 
-def build_examples(folder: Path = EXAMPLES_DIR) -> list[str]:
-    """Two public-domain portraits and one degraded copy per defect, written once to a cache folder."""
+def build_examples(folder: Path = EXAMPLES_DIR) -> dict[str, str]:
+    """Two public-domain portraits, one with the head tilted, and one degraded copy per defect, written once to a
+    cache folder: {caption: path}."""
     import skimage.data
     from matplotlib import cbook
     from PIL import Image
@@ -41,15 +43,21 @@ def build_examples(folder: Path = EXAMPLES_DIR) -> list[str]:
     folder.mkdir(parents=True, exist_ok=True)
     with Image.open(cbook.get_sample_data("grace_hopper.jpg")) as image:
         grace = np.asarray(image.convert("RGB"))
-    photos = {"grace_hopper": grace, "astronaut": skimage.data.astronaut()}
+    height, width = grace.shape[:2]
+    tilt = cv2.getRotationMatrix2D((width / 2, height / 2), 15, 1.0)
+    photos = {"Grace Hopper": ("grace_hopper", grace),
+              "Astronaut (small face)": ("astronaut", skimage.data.astronaut()),
+              "Head tilted 15°": ("grace_hopper_tilted",
+                                  cv2.warpAffine(grace, tilt, (width, height), borderMode=cv2.BORDER_REPLICATE))}
     for index, name in enumerate(DEFECT_NAMES):
-        photos[f"grace_hopper_{name}"] = apply_defect(grace, name, 1, np.random.default_rng(index))[0]
-    paths = []
-    for name, photo in photos.items():
+        photos[f"Defect: {name.replace('_', ' ')}"] = (f"grace_hopper_{name}",
+                                                       apply_defect(grace, name, 1, np.random.default_rng(index))[0])
+    paths = {}
+    for caption, (name, photo) in photos.items():
         path = folder / f"{name}.png"
         if not path.exists():
             Image.fromarray(photo).save(path)
-        paths.append(str(path))
+        paths[caption] = str(path)
     return paths
 
 
@@ -134,7 +142,7 @@ def ensure_on_server(*paths: str) -> None:
                        f"the page after {CACHE_MINUTES} minutes). Upload it again.")
 
 
-def analyze(image: dict | None, strictness: str = DEFAULT_STRICTNESS) -> dict:
+def analyze(image: dict | None, strictness: str = DEFAULT_STRICTNESS, profile: str = DEFAULT_PROFILE) -> dict:
     """Check the quality of one face photo.
 
     Finds the face, says whether the photo is good enough for an ID check or a profile and why not, which
@@ -145,33 +153,39 @@ def analyze(image: dict | None, strictness: str = DEFAULT_STRICTNESS) -> dict:
     Args:
         image: the photo to check (JPEG, PNG, WebP, BMP, TIFF or GIF).
         strictness: "lenient" (a profile picture), "standard" (the default) or "strict" (an identity document).
+        profile: "photo" (technical quality, the default) or "id" (also the ID-photo checks: head straight, eyes
+            open, mouth closed, face big enough, centred and in the frame, one face, plain background).
 
     Returns:
         A report with verdict ("good"/"bad"), p_bad, usable, reasons (why it is bad, or its minor issues),
         defects (probability per defect), measures (value, score, level per measure), suggestions (for the
-        reasons only) and face (found, count, outcome, box).
+        reasons only), face (found, count, outcome, box, key points) and checks (value, limit, passed, message
+        per ID-photo check; they decide only under the "id" profile).
     """
     path = path_of(image)
     if not path:
         raise gr.Error("Upload a photo first.")
     with explained_errors("Cannot analyse this file"), discarded_after_use(path):
         ensure_on_server(path)
-        return analyzer.analyze(path, strictness=strictness).to_dict()
+        return analyzer.analyze(path, strictness=strictness, profile=profile).to_dict()
 
 
-def analyze_batch(images: list[dict] | None, strictness: str = DEFAULT_STRICTNESS) -> list[dict]:
+def analyze_batch(images: list[dict] | None, strictness: str = DEFAULT_STRICTNESS,
+                  profile: str = DEFAULT_PROFILE) -> list[dict]:
     """Check the quality of several face photos at once; returns one report per photo, in order.
 
     Args:
         images: the photos to check.
         strictness: "lenient" (a profile picture), "standard" (the default) or "strict" (an identity document).
+        profile: "photo" (technical quality, the default) or "id" (also the ID-photo checks).
     """
     paths = [path for path in map(path_of, images or []) if path]
     if not paths:
         raise gr.Error("Upload at least one photo.")
     with explained_errors("Cannot analyse one of the files"), discarded_after_use(*paths):
         ensure_on_server(*paths)
-        return [report.to_dict() for report in analyzer.analyze_batch(paths, strictness=strictness)]
+        return [report.to_dict() for report in analyzer.analyze_batch(paths, strictness=strictness,
+                                                                                    profile=profile)]
 
 
 # ---------------------------------------------------------------- how a report looks
@@ -181,7 +195,7 @@ def verdict_html(report: dict) -> str:
     """The headline: the verdict and, always, why; a good photo's minor issues are named too."""
     why = [reason["text"] for reason in blocking(report["reasons"])]
     minor = [reason["text"] for reason in minor_issues(report["reasons"])]
-    level = f" ({report['strictness']} check)"
+    level = f" ({report['strictness']} check{', ID photo' if report['profile'] == 'id' else ''})"
     if not report["face"]["found"]:
         title, colour, detail = "NO FACE FOUND", LEVEL_COLOURS["poor"], report["face"]["message"]
     elif report["verdict"] == "good":
@@ -220,13 +234,52 @@ def bars_html(measures: dict) -> str:
     return "".join(rows) + legend
 
 
+def checks_markdown(report: dict) -> str:
+    """The ID-photo checks, ticked or crossed; they decide the verdict under the ID profile only."""
+    if not report["checks"]:
+        return "" if not report["face"]["found"] else "_The face's landmarks could not be read: no ID-photo checks._"
+    heading = ("**ID-photo checks**" if report["profile"] == "id"
+               else "**ID-photo checks** (for information: choose the ID profile to make them count)")
+    return heading + "\n\n" + "\n".join(f"- {'✅' if result['passed'] else '❌'} {result['finding']}"
+                                        for result in report["checks"].values())
+
+
+def face_drawing(photo: np.ndarray, report: dict, longest: int = 720) -> np.ndarray:
+    """The photo with the face's box, eyes, nose and mouth, and the head's axes (red across, green up, blue
+    towards the camera), drawn at most ``longest`` pixels wide or high."""
+    shrink = min(1.0, longest / max(photo.shape[:2]))
+    drawing = cv2.resize(photo, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else photo.copy()
+    face = report["face"]
+    if not face["found"]:
+        return drawing
+    thickness = max(2, round(max(drawing.shape[:2]) / 300))
+    x, y, w, h = (round(v * shrink) for v in face["box"])
+    cv2.rectangle(drawing, (x, y), (x + w, y + h), (255, 215, 0), thickness)
+    points = {name: np.array(point) * shrink for name, point in face["keypoints"].items()}
+    for name in ("right_eye", "left_eye", "nose_tip", "mouth"):
+        cv2.circle(drawing, tuple(round(v) for v in points[name]), thickness + 2, (0, 255, 255), -1)
+    if {"roll", "yaw", "pitch"} <= report["checks"].keys():
+        roll, yaw, pitch = (np.radians(report["checks"][name]["value"]) for name in ("roll", "yaw", "pitch"))
+        length = 0.8 * np.linalg.norm(points["left_eye"] - points["right_eye"])
+        # Image axes: x right, y down. The head's axes turned by pitch, then yaw, then roll, seen from the front.
+        turn_x = np.array([[1, 0, 0], [0, np.cos(pitch), np.sin(pitch)], [0, -np.sin(pitch), np.cos(pitch)]])
+        turn_y = np.array([[np.cos(yaw), 0, -np.sin(yaw)], [0, 1, 0], [np.sin(yaw), 0, np.cos(yaw)]])
+        turn_z = np.array([[np.cos(roll), -np.sin(roll), 0], [np.sin(roll), np.cos(roll), 0], [0, 0, 1]])
+        axes = turn_z @ turn_y @ turn_x @ np.diag([1.0, -1.0, -1.0])  # across, up, towards the camera
+        origin = points["nose_tip"]
+        for column, colour in zip(axes.T, ((255, 0, 0), (0, 200, 0), (0, 120, 255))):
+            end = origin + length * column[:2]
+            cv2.arrowedLine(drawing, tuple(round(v) for v in origin), tuple(round(v) for v in end), colour, thickness)
+    return drawing
+
+
 def suggestions_markdown(report: dict) -> str:
     if not report["suggestions"]:
         return "**Nothing to fix.** This photo is ready to use."
     return "\n".join(f"{i}. {text}" for i, text in enumerate(report["suggestions"], 1))
 
 
-def show(upload: dict | None, strictness: str = DEFAULT_STRICTNESS):
+def show(upload: dict | None, strictness: str = DEFAULT_STRICTNESS, profile: str = DEFAULT_PROFILE):
     """The UI's handler: the report, rendered for people.
 
     The page shows the upload, so it stays until the cache sweep (``delete_cache``) removes it.
@@ -237,14 +290,10 @@ def show(upload: dict | None, strictness: str = DEFAULT_STRICTNESS):
     with explained_errors("Cannot analyse this file"):
         ensure_on_server(path)
         photo = load_image(path)
-        report = analyzer.analyze(photo, strictness=strictness).to_dict()
-    boxes = []
-    if report["face"]["box"]:
-        x, y, w, h = report["face"]["box"]
-        boxes.append(((max(x, 0), max(y, 0), min(x + w, photo.shape[1]), min(y + h, photo.shape[0])), "face"))
+        report = analyzer.analyze(photo, strictness=strictness, profile=profile).to_dict()
     defects = {name.replace("_", " "): report["defects"][name] for name in DEFECT_NAMES}
     return (verdict_html(report), defects, bars_html(report["measures"]), suggestions_markdown(report),
-            (photo, boxes), report)
+            checks_markdown(report), face_drawing(photo, report), report)
 
 
 # ---------------------------------------------------------------- the page
@@ -261,27 +310,33 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(CACHE_
             strictness_choice = gr.Radio(
                 [(f"{name}: {level.description}", name) for name, level in STRICTNESS.items()],
                 value=DEFAULT_STRICTNESS, label="Strictness")
+            profile_choice = gr.Radio([(f"{name}: {text}", name) for name, text in PROFILES.items()],
+                                      value=DEFAULT_PROFILE, label="Profile")
             check = gr.Button("Check photo", variant="primary")
-            gr.Examples(examples=build_examples(), inputs=photo_input, label="Examples: two portraits and one "
-                        "copy with each defect", examples_per_page=10)
+            examples = build_examples()
+            gr.Examples(examples=list(examples.values()), inputs=photo_input, example_labels=list(examples),
+                        label="Examples: two portraits, a tilted head and one copy with each defect",
+                        examples_per_page=11)
             gr.Markdown(f"Limits: {MAX_UPLOAD_MB} MB per file, {MAX_MEGAPIXELS} megapixels.")
         with gr.Column(scale=1):
             verdict = gr.HTML()
             with gr.Tabs():
                 with gr.Tab("Result"):
                     advice = gr.Markdown(label="What to do")
+                    id_checks = gr.Markdown(label="ID-photo checks")
                     defect_bars = gr.Label(label="Defects (probability)", num_top_classes=len(DEFECT_NAMES),
                                            show_heading=False)
                     metric_bars = gr.HTML(label="Measures")
                 with gr.Tab("Face"):
-                    face_view = gr.AnnotatedImage(label="Detected face")
+                    face_view = gr.Image(label="Face, landmarks and head pose", type="numpy", interactive=False,
+                                         format="jpeg")
                 with gr.Tab("JSON report"):
                     report_json = gr.JSON(label="Report")
                 with gr.Tab("About"):
                     gr.Markdown("| defect | what it means |\n|---|---|\n" + DEFECT_TABLE)
 
-    outputs = [verdict, defect_bars, metric_bars, advice, face_view, report_json]
-    page_inputs = [photo_input, strictness_choice]
+    outputs = [verdict, defect_bars, metric_bars, advice, id_checks, face_view, report_json]
+    page_inputs = [photo_input, strictness_choice, profile_choice]
     check.click(show, page_inputs, outputs, api_visibility="private", preprocess=False)
     photo_input.upload(show, page_inputs, outputs, api_visibility="private", preprocess=False)
 
@@ -292,10 +347,11 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(CACHE_
         api_report = gr.JSON(label="report")
         api_reports = gr.JSON(label="reports")
         api_strictness = gr.Dropdown(list(STRICTNESS), value=DEFAULT_STRICTNESS, label="strictness")
-    gr.Button(visible=False).click(analyze, [api_file, api_strictness], api_report, api_name="analyze",
+        api_profile = gr.Dropdown(list(PROFILES), value=DEFAULT_PROFILE, label="profile")
+    gr.Button(visible=False).click(analyze, [api_file, api_strictness, api_profile], api_report, api_name="analyze",
                                    preprocess=False)
-    gr.Button(visible=False).click(analyze_batch, [api_files, api_strictness], api_reports, api_name="analyze_batch",
-                                   preprocess=False)
+    gr.Button(visible=False).click(analyze_batch, [api_files, api_strictness, api_profile], api_reports,
+                                   api_name="analyze_batch", preprocess=False)
 
 # Chosen with `python -m benchmarks.load --queue-limits 1 2 4` (figures in the README).
 QUEUE_LIMIT, QUEUE_SIZE = 2, 64

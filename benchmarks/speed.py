@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from pixelperfect import Analyzer
-from pixelperfect.faces import crop_face, find_face
+from pixelperfect.checks import run_checks
+from pixelperfect.faces import crop_face, detect_faces, find_face, read_mesh
 from pixelperfect.images import load_image
 from pixelperfect.measures import measure
 
@@ -68,11 +69,16 @@ def main():
     analyzer = Analyzer()
     quality, defect = analyzer.quality_model, analyzer.defect_model
     analyzer.analyze(encoded[0])  # warm up
-    crops = [crop_face(a, find_face(a).main) for a in arrays]
+    found = [find_face(a) for a in arrays]
+    crops = [crop_face(a, result.main) for a, result in zip(arrays, found)]
+    detected = [(a, detect_faces(a)[0]) for a in arrays]
 
     rows = [
         ("decode (JPEG bytes → RGB)", timed(load_image, encoded), None),
-        ("face detection", timed(find_face, arrays), None),
+        ("face detection (BlazeFace)", timed(detect_faces, arrays), None),
+        ("landmarks (Face Mesh)", timed(lambda item: read_mesh(*item), detected), None),
+        ("**detection + landmarks** (`find_face`)", timed(find_face, arrays), None),
+        ("ID-photo checks", timed(lambda item: run_checks(*item), list(zip(arrays, found))), None),
         ("measures (8 bars)", timed(measure, crops), None),
         ("quality model", timed(lambda c: quality.predict([c]), crops),
          timed_batches(lambda b: quality.predict(b, args.batch), crops, args.batch)),
@@ -98,6 +104,9 @@ def main():
         b50, b95 = (f"{np.percentile(batched, 50):.1f}", f"{np.percentile(batched, 95):.1f}") if batched is not None \
             else ("—", "—")
         print(f"| {name} | {np.percentile(single, 50):.1f} | {np.percentile(single, 95):.1f} | {b50} | {b95} |")
+    timings = {name: (single, batched) for name, single, batched in rows}
+    end_to_end, brisque_times = timings["**end to end** (Analyzer)"][1], rows[-1][1]
+    print(f"\nEnd to end batched / BRISQUE (p50): {np.median(end_to_end) / np.median(brisque_times):.2f}")
 
 
 if __name__ == "__main__":

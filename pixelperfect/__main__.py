@@ -1,6 +1,6 @@
 """Score many photos from the command line.
 
-    python -m pixelperfect PATH... [--recursive] [--strictness lenient|standard|strict]
+    python -m pixelperfect PATH... [--recursive] [--strictness lenient|standard|strict] [--profile photo|id]
                                    [--output results.csv|results.jsonl]
 
 Each file gets a line (or a row in the output file); files that cannot be read are reported and
@@ -19,7 +19,7 @@ from pathlib import Path
 from .defects import DEFECT_NAMES
 from .images import ImageError, load_image
 from .measures import MEASURES
-from .verdict import DEFAULT_STRICTNESS, STRICTNESS
+from .verdict import DEFAULT_PROFILE, DEFAULT_STRICTNESS, PROFILES, STRICTNESS
 
 SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 BATCH = 32
@@ -39,7 +39,8 @@ def collect(paths: list[str], recursive: bool) -> list[Path]:
 
 def flat_row(path: Path, report) -> dict:
     row = {"file": str(path), "verdict": report.verdict, "p_bad": report.p_bad, "usable": report.usable,
-           "strictness": report.strictness, "face": report.face["outcome"],
+           "strictness": report.strictness, "profile": report.profile, "face": report.face["outcome"],
+           "failed_checks": ";".join(name for name, check in report.checks.items() if not check["passed"]),
            "reasons": ";".join(reason["name"] for reason in report.blocking),
            "minor_issues": ";".join(reason["name"] for reason in report.minor_issues),
            "defects": ";".join(report.found_defects)}
@@ -56,6 +57,9 @@ def main(argv=None) -> int:
     parser.add_argument("--output", "-o", type=Path, help="write every result to a .csv or .jsonl file")
     parser.add_argument("--strictness", choices=list(STRICTNESS), default=DEFAULT_STRICTNESS,
                         help="lenient (a profile picture), standard, or strict (an identity document)")
+    parser.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
+                        help="photo (technical quality) or id (also head pose, eyes, mouth, size, centring, "
+                             "one face, plain background)")
     parser.add_argument("--quality-model", help="local folder or Hub id (default: the bundled model)")
     parser.add_argument("--defect-model", help="local folder or Hub id (default: the bundled model)")
     args = parser.parse_args(argv)
@@ -66,7 +70,7 @@ def main(argv=None) -> int:
 
     from .analysis import Analyzer, summary_line
 
-    analyzer = Analyzer(args.quality_model, args.defect_model, strictness=args.strictness)
+    analyzer = Analyzer(args.quality_model, args.defect_model, strictness=args.strictness, profile=args.profile)
     files = collect(args.paths, args.recursive)
     results, failures = [], []
     progress = tqdm(total=len(files), unit="photo", file=sys.stderr, disable=len(files) < 2)
@@ -103,7 +107,7 @@ def main(argv=None) -> int:
 
     verdicts = Counter(report.verdict for _, report in results)
     reasons = Counter(reason["name"] for _, report in results for reason in report.blocking)
-    print(f"\n{len(results)} analysed ({args.strictness}): {verdicts['good']} good, {verdicts['bad']} bad; "
+    print(f"\n{len(results)} analysed ({args.strictness}, {args.profile}): {verdicts['good']} good, {verdicts['bad']} bad; "
           f"{len(failures)} could not be read.")
     if reasons:
         print("Top reasons: " + ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in reasons.most_common(5)))

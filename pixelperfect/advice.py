@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .checks import CHECKS
 from .measures import MEASURES, _calibration
 from .verdict import Reason
 
@@ -83,6 +84,10 @@ def advice_for(reason: Reason, measures: dict[str, dict]) -> Advice | None:
         return DEFECT_ADVICE[reason.name]
     if reason.kind == "measure":
         return MEASURE_ADVICE.get((reason.name, side(reason.name, measures[reason.name]["value"])))
+    if reason.kind == "check" and reason.name in CHECKS:
+        return Advice(f"check_{reason.name}", CHECKS[reason.name].advice)
+    if reason.kind == "check":  # no landmarks: the reason's own text says what to do
+        return Advice("check_landmarks", reason.text)
     return None
 
 

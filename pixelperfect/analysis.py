@@ -1,7 +1,7 @@
 """The one entry point every surface calls: photo in, `Report` out.
 
 A photo's way: decode and validate (`images`) → find the face and crop it like the training faces
-(`faces`) → metric bars on the face at its own resolution (`measures`) and both classifiers on the crop
+(`faces`, with landmarks) → the ID-photo checks on those landmarks (`checks`) → metric bars on the face at its own resolution (`measures`) and both classifiers on the crop
 (`models`) → verdict and its reasons at the chosen strictness (`verdict`) → suggestions for those reasons
 (`advice`) → `Report`.
 """
@@ -12,12 +12,13 @@ import threading
 from dataclasses import asdict, dataclass, field
 
 from .advice import suggestions
+from .checks import run_checks
 from .defects import DEFECT_NAMES
-from .faces import face_square, find_face, resized
+from .faces import KEYPOINTS, FaceResult, face_square, find_face, resized
 from .images import load_image
 from .measures import measure
 from .models import DEFAULT_DEFECT, DEFAULT_QUALITY, Classifier
-from .verdict import blocking, judge, minor_issues, strictness_level
+from .verdict import blocking, judge, minor_issues, profile_name, strictness_level
 
 DEFECT_THRESHOLD = 0.5
 
@@ -26,12 +27,14 @@ DEFECT_THRESHOLD = 0.5
 class Report:
     verdict: str  # "good" or "bad", from all the evidence at the chosen strictness
     p_bad: float  # the probability behind the verdict (`pixelperfect.verdict`)
-    usable: bool  # good quality and exactly one face, clearly in the frame
+    usable: bool  # good quality and exactly one face, clearly in the frame (under ``id``, every check passed)
     reasons: list[dict]  # why: {kind, name, weight, blocking, text}; blocking ones make the photo bad
     defects: dict[str, float]  # probability of every defect, also for good photos
     measures: dict[str, dict]
     suggestions: list[str]  # advice for the reasons, and only for them
     face: dict
+    checks: dict[str, dict] = field(default_factory=dict)  # {name: {value, limit, passed, message}} (`checks`)
+    profile: str = "photo"  # "photo": technical quality; "id": the checks decide too
     strictness: str = "standard"
     quality_model_p_bad: float = 0.0  # the quality model's own p_bad, one piece of the evidence
     size: list[int] = field(default_factory=list)  # [width, height] of the photo as analysed
@@ -56,11 +59,14 @@ class Analyzer:
     """Analyse face photos with the bundled models, or others given as local folders or Hub ids.
 
     ``Analyzer()`` uses ``models/quality`` and ``models/defect`` (or the ``PIXELPERFECT_QUALITY_MODEL``
-    and ``PIXELPERFECT_DEFECT_MODEL`` environment variables); models load on first use.
+    and ``PIXELPERFECT_DEFECT_MODEL`` environment variables); models load on first use. ``profile`` is
+    ``photo`` (technical quality, the default) or ``id`` (the ID-photo checks decide too).
     """
 
-    def __init__(self, quality: str | None = None, defect: str | None = None, strictness: str | None = None):
+    def __init__(self, quality: str | None = None, defect: str | None = None, strictness: str | None = None,
+                 profile: str | None = None):
         self.strictness = strictness_level(strictness).name
+        self.profile = profile_name(profile)
         self.quality_source = quality or DEFAULT_QUALITY
         self.defect_source = defect or DEFAULT_DEFECT
         self._quality: Classifier | None = None
@@ -83,15 +89,18 @@ class Analyzer:
                 self._defect = Classifier.load(self.defect_source)
         return self._defect
 
-    def analyze(self, image, strictness: str | None = None) -> Report:
+    def analyze(self, image, strictness: str | None = None, profile: str | None = None) -> Report:
         """One photo: a path, bytes, PIL image or RGB array. Raises `ImageError` for unusable input.
 
-        ``strictness`` (lenient / standard / strict) overrides the analyzer's own for this photo."""
-        return self.analyze_batch([image], strictness=strictness)[0]
+        ``strictness`` (lenient / standard / strict) and ``profile`` (photo / id) override the analyzer's own
+        for this photo."""
+        return self.analyze_batch([image], strictness=strictness, profile=profile)[0]
 
-    def analyze_batch(self, images: list, batch_size: int = 32, strictness: str | None = None) -> list[Report]:
+    def analyze_batch(self, images: list, batch_size: int = 32, strictness: str | None = None,
+                      profile: str | None = None) -> list[Report]:
         """Several photos, with both models run in batches. Raises `ImageError` for the first unusable one."""
         level = strictness_level(strictness or self.strictness)
+        profile = profile_name(profile or self.profile)
         photos = [load_image(image) for image in images]
         if not photos:
             return []
@@ -114,7 +123,9 @@ class Analyzer:
             # The square's side is the face's size as the resolution bar was calibrated (on training faces, framed
             # alike).
             bars = measure(square)
-            judgement = judge(float(bad), defects, bars, result.outcome, result.message, level)
+            checks = run_checks(photo, result)
+            judgement = judge(float(bad), defects, bars, result.outcome, result.message, level,
+                              checks if profile == "id" else None)
             reasons = list(judgement.reasons)
             reports.append(Report(
                 verdict=judgement.verdict,
@@ -124,14 +135,24 @@ class Analyzer:
                 defects=defects,
                 measures=bars,
                 suggestions=suggestions(reasons, bars),
-                face={"found": result.main is not None, "count": len(result.faces), "outcome": result.outcome,
-                      "message": result.message, "box": list(result.main.box) if result.main else None,
-                      "confidence": round(result.main.confidence, 3) if result.main else None},
+                face=face_block(result),
+                checks=checks,
+                profile=profile,
                 strictness=level.name,
                 quality_model_p_bad=round(float(bad), 4),
                 size=[int(photo.shape[1]), int(photo.shape[0])],
             ))
         return reports
+
+
+def face_block(result: FaceResult) -> dict:
+    main = result.main
+    return {"found": main is not None, "count": len(result.faces), "outcome": result.outcome,
+            "message": result.message, "box": list(main.box) if main else None,
+            "confidence": round(main.confidence, 3) if main else None,
+            # BlazeFace's six key points, refined by Face Mesh when it read the face, [x, y] in photo pixels.
+            "keypoints": {name: [round(v, 1) for v in main.point(name)] for name in KEYPOINTS} if main else None,
+            "landmarks": result.mesh is not None}
 
 
 def summary_line(report: Report) -> str:

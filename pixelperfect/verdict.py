@@ -13,7 +13,9 @@ Evidence comes from three places, each as a probability-like weight (0–1) with
   the models judge noise, light, colour and compression far better (test F1 0.91–0.98) than the bars, which read
   skin and beard texture as noise and dark backgrounds as clipping;
 * **the face** — no face, or a face too small to judge (weight 1); under ``strict`` also several faces or a face
-  cut off, which at the other levels make a photo unusable (``Report.usable``) but not a bad photo.
+  cut off, which at the other levels make a photo unusable (``Report.usable``) but not a bad photo;
+* **the ID-photo checks** (`pixelperfect.checks`), under the ``id`` `PROFILES` only: each failed check weighs 1,
+  and so does a face whose landmarks could not be read, since then nothing can be checked.
 
 ``p_bad = 1 − Π(1 − weight)``: the photo is bad when any evidence, or several together, make it likely enough
 for the chosen `Strictness`. A bad verdict names its strongest evidence and every other piece that reaches
@@ -55,11 +57,19 @@ STRICTNESS: dict[str, Strictness] = {s.name: s for s in [
 ]}
 DEFAULT_STRICTNESS = "standard"
 
+PROFILES: dict[str, str] = {
+    "photo": "Technical quality: defects, softness and the face (profile pictures, listings).",
+    "id": "Technical quality and the ID-photo checks: head straight, eyes open, mouth closed, face big enough, "
+          "centred and fully in the frame, one face, plain background (identity checks, documents).",
+}
+DEFAULT_PROFILE = "photo"
+NO_LANDMARKS = "The face's landmarks could not be read, so pose, eyes and framing cannot be checked."
+
 
 @dataclass(frozen=True)
 class Reason:
-    kind: str  # "defect", "measure" or "face"
-    name: str  # the defect, the measure or the face outcome
+    kind: str  # "defect", "measure", "face" or "check"
+    name: str  # the defect, the measure, the face outcome or the ID-photo check
     weight: float  # how strongly it says the photo is bad (0–1)
     blocking: bool  # part of why the photo is bad; otherwise a minor issue
     text: str  # for people
@@ -94,14 +104,24 @@ def strictness_level(name: str | None) -> Strictness:
     return STRICTNESS[key]
 
 
+def profile_name(name: str | None) -> str:
+    """The profile called ``name`` (default: photo); an `ImageError` that lists the profiles otherwise."""
+    key = (name or DEFAULT_PROFILE).strip().lower()
+    if key not in PROFILES:
+        raise ImageError(f"Unknown profile {name!r}: use one of {', '.join(PROFILES)}.")
+    return key
+
+
 def bar_weight(score: float) -> float:
     """A bar's score as evidence: 0.5 at the poor band's edge, 1 at 0, nothing from the good band on."""
     return float(np.interp(score, [0.0, POOR_BELOW, GOOD_FROM], [1.0, 0.5, 0.0]))
 
 
 def evidence(quality_p_bad: float, defects: dict[str, float], measures: dict[str, dict], face_outcome: str,
-             face_message: str, level: Strictness) -> list[tuple[str, str, float, str]]:
-    """(kind, name, weight, text) for everything that speaks against the photo."""
+             face_message: str, level: Strictness, checks: dict[str, dict] | None = None,
+             ) -> list[tuple[str, str, float, str]]:
+    """(kind, name, weight, text) for everything that speaks against the photo; ``checks`` (`checks.run_checks`)
+    count only when given, as the ``id`` profile gives them."""
     found = []
     for name, probability in defects.items():
         backed = quality_p_bad * min(1.0, probability / SUPPORT)
@@ -115,12 +135,16 @@ def evidence(quality_p_bad: float, defects: dict[str, float], measures: dict[str
     if face_outcome != "one":  # several faces are named even where they do not make the photo bad
         bad = face_outcome in UNJUDGEABLE_FACES or level.framing_bad
         found.append(("face", face_outcome, 1.0 if bad else 0.0, face_message))
+    if checks is not None and face_outcome not in UNJUDGEABLE_FACES:
+        if not checks:
+            found.append(("check", "landmarks", 1.0, NO_LANDMARKS))
+        found += [("check", name, 1.0, result["finding"]) for name, result in checks.items() if not result["passed"]]
     return sorted(found, key=lambda item: -item[2])
 
 
 def judge(quality_p_bad: float, defects: dict[str, float], measures: dict[str, dict], face_outcome: str,
-          face_message: str, level: Strictness) -> Judgement:
-    found = evidence(quality_p_bad, defects, measures, face_outcome, face_message, level)
+          face_message: str, level: Strictness, checks: dict[str, dict] | None = None) -> Judgement:
+    found = evidence(quality_p_bad, defects, measures, face_outcome, face_message, level, checks)
     p_bad = 1.0 - float(np.prod([1.0 - weight for _, _, weight, _ in found]))
     bad = p_bad >= level.threshold
     reasons = []

@@ -43,7 +43,9 @@ def check_report(report: dict):
     assert set(report["defects"]) == set(DEFECT_NAMES)
     assert set(report["measures"]) == set(MEASURES)
     assert isinstance(report["suggestions"], list)
-    assert {"found", "count", "outcome", "message", "box"} <= set(report["face"])
+    assert {"found", "count", "outcome", "message", "box", "keypoints"} <= set(report["face"])
+    assert report["profile"] in ("photo", "id")
+    assert all({"value", "limit", "passed", "message"} <= set(check) for check in report["checks"].values())
 
 
 def test_analyzer_reports_and_blur_is_worse(analyzer, photos):
@@ -106,6 +108,13 @@ def test_gradio_endpoints(client, photos):
     assert original["strictness"] == "standard" and strict["strictness"] == "strict"
     with pytest.raises(Exception, match="Unknown strictness"):
         client.predict(handle_file(str(photos["grace"])), "very", api_name="/analyze")
+    identity = client.predict(handle_file(str(photos["grace"])), "standard", "id", api_name="/analyze")
+    assert identity["profile"] == "id" and {"roll", "yaw", "pitch", "eyes_open", "face_size", "centred"} <= set(
+        identity["checks"])
+    failed = {name for name, check in identity["checks"].items() if not check["passed"]}
+    assert failed and failed <= {reason["name"] for reason in identity["reasons"] if reason["blocking"]}
+    with pytest.raises(Exception, match="Unknown profile"):
+        client.predict(handle_file(str(photos["grace"])), "standard", "passport", api_name="/analyze")
     batch = client.predict([handle_file(str(photos["grace"])), handle_file(str(photos["blurred"]))],
                            api_name="/analyze_batch")
     assert [r["p_bad"] for r in batch] == pytest.approx([original["p_bad"], blurred["p_bad"]], abs=1e-3)
@@ -133,10 +142,13 @@ def test_cli_scores_a_folder_and_writes_csv(photos, tmp_path):
     done = subprocess.run([sys.executable, "-m", "pixelperfect", str(folder), "--output", str(output),
                            "--strictness", "strict"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "2 analysed (strict)" in done.stdout and "1 could not be read" in done.stdout
+    assert "2 analysed (strict, photo)" in done.stdout and "1 could not be read" in done.stdout
     assert "BAD" in done.stderr + done.stdout and "blur" in done.stderr + done.stdout  # the blurred one, and why
     rows = output.read_text().splitlines()
     assert rows[0].startswith("file,verdict,p_bad") and len(rows) == 4
+    identity = subprocess.run([sys.executable, "-m", "pixelperfect", str(photos["grace"]), "--profile", "id"],
+                              capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert "1 analysed (standard, id)" in identity.stdout and "between the eyes" in identity.stdout + identity.stderr
     nothing = subprocess.run([sys.executable, "-m", "pixelperfect", str(photos["text"])],
                              capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert nothing.returncode == 1 and "not an image" in nothing.stdout + nothing.stderr
@@ -159,6 +171,7 @@ def test_browser_upload_shows_verdict_and_bars(client, photos, tmp_path_factory)
         page.get_by_text("BAD PHOTO").wait_for(timeout=60_000)
         assert page.get_by_text("Clarity").first.is_visible() and page.get_by_text("Strictness").first.is_visible()
         assert page.get_by_text("Hold the phone steady").first.is_visible()
+        assert page.get_by_text("ID-photo checks").first.is_visible()
         shot = Path(tmp_path_factory.getbasetemp()) / "app-screenshot.png"
         page.screenshot(path=str(shot), full_page=True)
         browser.close()

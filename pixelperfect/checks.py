@@ -1,0 +1,207 @@
+"""ID-photo checks from the face's landmarks: pose, eyes, mouth, size, position, one face, plain background.
+
+Each check is one `Check` in `CHECKS`: what it measures on a `Geometry` (the main face's Face Mesh points in the
+photo's pixels), its limit with the standard the limit comes from, and advice for when it fails. The ID profile
+(`Analyzer(profile="id")`) makes every failed check a reason the photo is not usable.
+
+Sources: ISO/IEC 19794-5:2011 §7.2.2 (pose) and §8.3 (geometry of the full-frontal image, as ICAO Doc 9303
+part 3 uses it); ISO/IEC 29794-5 as implemented by BSI's OFIQ (eyes open, mouth closed, inter-eye distance, crop
+margins), where OFIQ maps a raw value to quality 50 we take that value as the limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import cv2
+import numpy as np
+
+from .faces import FaceResult
+
+# Face Mesh indices. "Right" is the person's right, on the left of the photo.
+EYE_CORNERS = {"right": (33, 133), "left": (263, 362)}
+EYELIDS = {"right": ((159, 145), (160, 144), (158, 153)), "left": ((386, 374), (385, 380), (387, 373))}
+INNER_LIPS = ((13, 14), (82, 87), (312, 317), (81, 178), (311, 402))
+MOUTH = (13, 14, 61, 291)
+FACE_OUTLINE = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
+                148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
+# The pose's zero: the eyes-to-mouth line leans forward in a face that looks straight at the camera (the mouth is
+# nearer the camera than the eyes). 5.5° is the median pitch of 400 UTKFace crops (aligned faces, most looking at
+# the camera); with it the 67 good portraits of the real-photo yardstick have a median pitch of -2.1°.
+NEUTRAL_PITCH = 5.5
+BACKGROUND_SCALE = 40  # the background is read with the face scaled to this many pixels (eyes to mouth, eye to eye)
+
+
+@dataclass
+class Geometry:
+    """The main face's landmarks in a photo, and what the checks derive from them."""
+
+    mesh: np.ndarray  # 468 × 3, photo pixels (z on the same scale)
+    width: int
+    height: int
+    faces: int  # faces comparable in size to the main one (1 when it is alone)
+    photo: np.ndarray  # RGB, for the background
+
+    def point(self, *indices: int) -> np.ndarray:
+        return self.mesh[list(indices)].mean(axis=0)
+
+    @cached_property
+    def right_eye(self) -> np.ndarray:
+        return self.point(*EYE_CORNERS["right"])
+
+    @cached_property
+    def left_eye(self) -> np.ndarray:
+        return self.point(*EYE_CORNERS["left"])
+
+    @cached_property
+    def eye_midpoint(self) -> np.ndarray:
+        return (self.right_eye + self.left_eye) / 2
+
+    @cached_property
+    def eye_distance(self) -> float:
+        return float(np.linalg.norm((self.left_eye - self.right_eye)[:2]))
+
+    @cached_property
+    def eyes_to_mouth(self) -> float:
+        return float(np.linalg.norm((self.point(*MOUTH) - self.eye_midpoint)[:2]))
+
+    @cached_property
+    def pose(self) -> tuple[float, float, float]:
+        """(roll, yaw, pitch) in degrees: roll positive when the person's left eye is lower, yaw positive when
+        the nose points to the photo's right, pitch positive when the chin is up."""
+        across = self.left_eye - self.right_eye
+        across /= np.linalg.norm(across)
+        down = self.point(*MOUTH) - self.eye_midpoint
+        down -= across * (down @ across)
+        down /= np.linalg.norm(down)
+        back = np.cross(across, down)  # x right, y down, z away from the camera: points into the head
+        roll = np.degrees(np.arctan2(across[1], across[0]))
+        yaw = np.degrees(np.arctan2(-back[0], back[2]))
+        pitch = np.degrees(np.arctan2(back[1], np.hypot(back[0], back[2]))) - NEUTRAL_PITCH
+        return float(roll), float(yaw), float(pitch)
+
+    def largest_gap(self, pairs) -> float:
+        return max(float(np.linalg.norm((self.mesh[a] - self.mesh[b])[:2])) for a, b in pairs)
+
+    @cached_property
+    def eye_opening(self) -> float:
+        """The less open eye's largest lid gap, in eyes-to-mouth distances (OFIQ's EyesOpen)."""
+        return min(self.largest_gap(EYELIDS[side]) for side in EYELIDS) / self.eyes_to_mouth
+
+    @cached_property
+    def mouth_opening(self) -> float:
+        """The largest gap between the inner lips, in eyes-to-mouth distances (OFIQ's MouthClosed)."""
+        return self.largest_gap(INNER_LIPS) / self.eyes_to_mouth
+
+    @cached_property
+    def off_centre(self) -> float:
+        """How far the eyes' midpoint is from the photo's vertical centre line, as a share of its width."""
+        return abs(float(self.eye_midpoint[0]) / self.width - 0.5)
+
+    @cached_property
+    def crop_margin(self) -> float:
+        """The tightest margin around the head as a share of the one OFIQ asks for (≥ 1 fits): 0.9 eye distances
+        beside each eye, 1.4 eyes-to-mouth distances above the eyes, 1.8 below them."""
+        x, y = float(self.eye_midpoint[0]), float(self.eye_midpoint[1])
+        right_x, left_x = float(self.right_eye[0]), float(self.left_eye[0])
+        return min(min(right_x, left_x) / (0.9 * self.eye_distance),
+                   (self.width - max(right_x, left_x)) / (0.9 * self.eye_distance),
+                   y / (1.4 * self.eyes_to_mouth), (self.height - y) / (1.8 * self.eyes_to_mouth))
+
+    @cached_property
+    def background_busyness(self) -> float:
+        """Mean luminance gradient (grey levels per pixel) beside and above the head, outside the face and hair,
+        with the face scaled to `BACKGROUND_SCALE` pixels: OFIQ's BackgroundUniformity without its face parser."""
+        scale = (self.eye_distance + self.eyes_to_mouth) / 2
+        x, y = self.eye_midpoint[:2]
+        # The region read, in face scales from the eyes' midpoint: 2.6 to each side, 2.4 above, 0.6 below.
+        x0, y0 = max(0, int(x - 2.6 * scale)), max(0, int(y - 2.4 * scale))
+        x1, y1 = min(self.width, int(x + 2.6 * scale) + 1), min(self.height, int(y + 0.6 * scale) + 1)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return 0.0
+        shrink = BACKGROUND_SCALE / scale
+        grey = cv2.cvtColor(np.ascontiguousarray(self.photo[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+        size = (max(2, round((x1 - x0) * shrink)), max(2, round((y1 - y0) * shrink)))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA if shrink < 1 else cv2.INTER_LINEAR)
+        gradient = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0) / 8, cv2.Sobel(grey, cv2.CV_32F, 0, 1) / 8)
+        background = np.ones(grey.shape, np.uint8)
+        # Not the head with its hair (the face outline widened), nor the neck and shoulders below the eyes.
+        outline = (self.mesh[list(FACE_OUTLINE), :2] - (x0, y0)) * shrink
+        centre = outline.mean(axis=0)
+        head = (centre + (outline - centre) * np.array([1.35, 1.3])).astype(np.int32)
+        cv2.fillConvexPoly(background, cv2.convexHull(head), 0)
+        cx, cy = (x - x0) * shrink, (y - y0) * shrink
+        cv2.rectangle(background, (round(cx - 1.5 * BACKGROUND_SCALE), round(cy)),
+                      (round(cx + 1.5 * BACKGROUND_SCALE), grey.shape[0]), 0, -1)
+        inside = background.astype(bool)
+        return float(gradient[inside].mean()) if inside.any() else 0.0
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    label: str
+    value: Callable[[Geometry], float]
+    limit: float
+    passes: Callable[[float, float], bool]  # (value, limit) → within the limit
+    unit: str
+    advice: str
+    source: str
+
+
+def _at_most(value: float, limit: float) -> bool:
+    return abs(value) <= limit
+
+
+def _at_least(value: float, limit: float) -> bool:
+    return value >= limit
+
+
+CHECKS: dict[str, Check] = {check.name: check for check in [
+    Check("roll", "Head straight (roll)", lambda g: g.pose[0], 8.0, _at_most, "°",
+          "Hold your head straight: your eyes should be level.", "ISO/IEC 19794-5:2011 §7.2.2"),
+    Check("yaw", "Facing the camera (yaw)", lambda g: g.pose[1], 5.0, _at_most, "°",
+          "Turn your face straight to the camera.", "ISO/IEC 19794-5:2011 §7.2.2"),
+    Check("pitch", "Chin level (pitch)", lambda g: g.pose[2], 5.0, _at_most, "°",
+          "Keep your chin level, neither raised nor lowered.", "ISO/IEC 19794-5:2011 §7.2.2"),
+    Check("eyes_open", "Eyes open", lambda g: g.eye_opening, 0.02, _at_least, "× eyes-to-mouth",
+          "Keep both eyes open and look at the camera.", "ISO/IEC 29794-5, OFIQ EyesOpen (quality 50)"),
+    Check("mouth_closed", "Mouth closed", lambda g: g.mouth_opening, 0.2, _at_most, "× eyes-to-mouth",
+          "Close your mouth and keep a neutral expression.", "ISO/IEC 29794-5, OFIQ MouthClosed (quality 50)"),
+    Check("face_size", "Face big enough", lambda g: g.eye_distance, 90.0, _at_least, "px between the eyes",
+          "Move closer or use a higher-resolution photo: at least 90 pixels between the eyes.",
+          "ISO/IEC 19794-5:2011 §8.3 (ICAO: 90 px between the eye centres)"),
+    Check("centred", "Face centred", lambda g: g.off_centre, 0.05, _at_most, "of the width off centre",
+          "Centre your face: it should sit in the middle of the photo, left to right.",
+          "ISO/IEC 19794-5:2011 §8.3 (eyes' midpoint within 45–55 % of the width)"),
+    Check("in_frame", "Head fully in the frame", lambda g: g.crop_margin, 1.0, _at_least, "× the margin needed",
+          "Step back or recentre: leave room around your head and shoulders.",
+          "ISO/IEC 29794-5, OFIQ CropOfTheFaceImage (quality 50)"),
+    Check("single_face", "Only one face", lambda g: g.faces, 1, _at_most, "face(s)",
+          "Use a photo with only you in it.", "ISO/IEC 19794-5:2011 §7.2"),
+    Check("background", "Plain background", lambda g: g.background_busyness, 4.0, _at_most, "grey levels per px",
+          "Stand in front of a plain, evenly lit wall.",
+          "ISO/IEC 39794-5 D.1.4.2.5, read as OFIQ's BackgroundUniformity (our limit, see README)"),
+]}
+
+
+def run_checks(photo: np.ndarray, found: FaceResult) -> dict[str, dict]:
+    """Every check on the main face: {name: {value, limit, passed, message, finding}}, where ``finding`` is the
+    message without its advice; empty without landmarks."""
+    if found.mesh is None:
+        return {}
+    height, width = photo.shape[:2]
+    comparable = sum(1 for face in found.faces if face.width >= 0.6 * found.main.width)
+    geometry = Geometry(found.mesh, width, height, comparable, np.asarray(photo)[..., :3])
+    results = {}
+    for check in CHECKS.values():
+        value = float(check.value(geometry))
+        passed = check.passes(value, check.limit)
+        bound = "at least" if check.passes is _at_least else "at most ±" if check.unit == "°" else "at most"
+        finding = f"{check.label}: {value:.3g}{check.unit if check.unit == '°' else ' ' + check.unit} " \
+                  f"({bound}{'' if bound.endswith('±') else ' '}{check.limit:g}{'°' if check.unit == '°' else ''})"
+        results[check.name] = {"value": round(value, 4), "limit": check.limit, "passed": passed,
+                               "message": f"{finding}. {'OK.' if passed else check.advice}", "finding": finding}
+    return results

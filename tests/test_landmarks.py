@@ -1,0 +1,99 @@
+"""Faces and landmarks on LiteRT (BlazeFace, Face Mesh) and the ID-photo checks built on them."""
+
+import cv2
+import numpy as np
+import pytest
+
+from pixelperfect import Analyzer
+from pixelperfect.checks import CHECKS, run_checks
+from pixelperfect.faces import face_square, find_face
+from pixelperfect.landmarks import FULL_RANGE, SHORT_RANGE, anchors, suppress
+
+
+def turned(photo: np.ndarray, degrees: float) -> np.ndarray:
+    height, width = photo.shape[:2]
+    rotation = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(photo, rotation, (width, height), borderMode=cv2.BORDER_REPLICATE)
+
+
+def head_turned(photo: np.ndarray, squeeze: float = 0.3) -> np.ndarray:
+    """The photo's right side pushed away, as a head turned to the photo's right looks to a camera."""
+    height, width = photo.shape[:2]
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    away = np.float32([[0, 0], [width, height * squeeze], [width, height * (1 - squeeze)], [0, height]])
+    return cv2.warpPerspective(photo, cv2.getPerspectiveTransform(corners, away), (width, height),
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def checks_of(photo: np.ndarray) -> dict:
+    return run_checks(photo, find_face(photo))
+
+
+def test_anchors_match_the_models_outputs():
+    assert len(anchors(SHORT_RANGE)) == 896 and len(anchors(FULL_RANGE)) == 2304
+    assert anchors(SHORT_RANGE).min() > 0 and anchors(SHORT_RANGE).max() < 1
+
+
+def test_overlapping_boxes_become_one_weighted_box_and_apart_ones_stay():
+    boxes = np.array([[0.1, 0.1, 0.3, 0.3], [0.12, 0.1, 0.32, 0.3], [0.6, 0.6, 0.8, 0.8]], np.float32)
+    keypoints = np.zeros((3, 6, 2), np.float32)
+    kept = suppress(boxes, keypoints, np.array([0.9, 0.3, 0.8], np.float32))
+    assert len(kept) == 2
+    merged, _, score = kept[0]
+    assert score == pytest.approx(0.9) and merged[0] == pytest.approx((0.1 * 0.9 + 0.12 * 0.3) / 1.2)
+
+
+@pytest.mark.parametrize("degrees", [-20, -10, 10, 20])
+def test_roll_follows_a_known_rotation_within_3_degrees(grace_hopper, degrees):
+    upright = checks_of(grace_hopper)["roll"]["value"]
+    # A photo turned counter-clockwise by d lowers the person's right eye: roll falls by d.
+    assert checks_of(turned(grace_hopper, degrees))["roll"]["value"] == pytest.approx(upright - degrees, abs=3)
+
+
+def test_yaw_changes_sign_when_the_photo_is_mirrored(grace_hopper):
+    photo = head_turned(grace_hopper)
+    yaw, mirrored = checks_of(photo)["yaw"]["value"], checks_of(np.ascontiguousarray(photo[:, ::-1]))["yaw"]["value"]
+    assert yaw > 5 and mirrored < -5
+
+
+def test_face_size_scales_with_the_photo(grace_hopper):
+    size = checks_of(grace_hopper)["face_size"]["value"]
+    double = cv2.resize(grace_hopper, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    assert checks_of(double)["face_size"]["value"] == pytest.approx(2 * size, rel=0.05)
+    assert not checks_of(grace_hopper)["face_size"]["passed"] and checks_of(double)["face_size"]["passed"]
+
+
+def test_sample_portraits_have_eyes_open_and_a_level_head(astronaut, grace_hopper):
+    for photo in (astronaut, grace_hopper):
+        checks = checks_of(photo)
+        assert set(checks) == set(CHECKS)
+        assert checks["eyes_open"]["passed"] and checks["roll"]["passed"] and checks["single_face"]["passed"]
+
+
+def test_a_tilted_head_is_cropped_level(grace_hopper):
+    upright = face_square(grace_hopper, find_face(grace_hopper).main)
+    tilted = turned(grace_hopper, 20)
+    square = face_square(tilted, find_face(tilted).main)
+    assert abs(square.shape[0] - upright.shape[0]) <= 0.05 * upright.shape[0]
+    assert abs(find_face(square).main.roll) < 3  # the eyes are level again
+
+
+def test_a_plain_background_passes_and_a_busy_one_does_not(grace_hopper, astronaut):
+    plain = np.full((700, 600, 3), (200, 205, 210), np.uint8)
+    plain[150:450, 150:450] = cv2.resize(grace_hopper[100:420, 110:430], (300, 300), interpolation=cv2.INTER_AREA)
+    assert checks_of(plain)["background"]["passed"]
+    assert not checks_of(astronaut)["background"]["passed"]  # the shuttle, the flag
+
+
+def test_id_profile_fails_on_the_checks_and_says_how_to_fix_them(grace_hopper):
+    analyzer = Analyzer()
+    tilted = turned(grace_hopper, 20)
+    photo = analyzer.analyze(tilted)
+    identity = analyzer.analyze(tilted, profile="id")
+    assert photo.profile == "photo" and identity.profile == "id"
+    assert not photo.checks["roll"]["passed"]
+    assert not any(reason["kind"] == "check" for reason in photo.reasons)  # informational only
+    assert identity.verdict == "bad" and not identity.usable
+    assert "roll" in [reason["name"] for reason in identity.blocking]
+    assert CHECKS["roll"].advice in identity.suggestions
+    assert set(identity.face["keypoints"]) == {"right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear"}
