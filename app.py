@@ -30,6 +30,7 @@ logger = logging.getLogger("pixelperfect.app")
 EXAMPLES_DIR = Path(os.environ.get("PIXELPERFECT_EXAMPLES_DIR", Path(tempfile.gettempdir()) / "pixelperfect-examples"))
 CACHE_SWEEP_S = 60  # files the page shows are deleted once a minute old, by a sweep every minute
 CACHE_MINUTES = 2 * CACHE_SWEEP_S // 60  # the longest any of them stays
+MAX_BATCH_PHOTOS = 64  # one /analyze_batch call holds a worker about a second at most (14 ms a face, batched)
 LEVEL_COLOURS = {"good": "#1a7f37", "fair": "#b7791f", "poor": "#c53030"}
 
 
@@ -130,8 +131,23 @@ def explained_errors(title: str):
 def path_of(upload: dict | None) -> str | None:
     """The server-side path of a raw upload. The handlers take uploads raw (``preprocess=False``):
     gradio's own preprocessing would copy an image, fail on a damaged one before PixelPerfect can
-    say what is wrong, and (gr.File, gradio 6) leave an empty temporary file behind per upload."""
-    return (upload or {}).get("path")
+    say what is wrong, and (gr.File, gradio 6) leave an empty temporary file behind per upload.
+
+    Only files uploaded to this server (or its example photos) are read: a client naming any other server path,
+    or sending something that is not a file, gets a clear error."""
+    if upload is None:
+        return None
+    path = upload.get("path") if isinstance(upload, dict) else None
+    if not isinstance(path, str) or not any(Path(path).resolve().is_relative_to(folder) for folder in _readable()):
+        raise gr.Error("Send the photo as an uploaded file (with gradio_client: handle_file(path)).",
+                       title="Not a photo upload")
+    return path
+
+
+def _readable() -> tuple[Path, ...]:
+    """The folders a request may name files in: gradio's upload cache and the examples."""
+    uploads = os.environ.get("GRADIO_TEMP_DIR") or str(Path(tempfile.gettempdir()) / "gradio")
+    return Path(uploads).resolve(), EXAMPLES_DIR.resolve()
 
 
 def ensure_on_server(*paths: str) -> None:
@@ -175,14 +191,19 @@ def analyze_batch(images: list[dict] | None, strictness: str = DEFAULT_STRICTNES
     """Check the quality of several face photos at once; returns one report per photo, in order.
 
     Args:
-        images: the photos to check.
+        images: the photos to check (at most 64 per call).
         strictness: "lenient" (a profile picture), "standard" (the default) or "strict" (an identity document).
         profile: "photo" (technical quality, the default) or "id" (also the ID-photo checks).
     """
+    if images is not None and not isinstance(images, list):
+        raise gr.Error("Send a list of uploaded photo files.", title="Not a list of photos")
     paths = [path for path in map(path_of, images or []) if path]
     if not paths:
         raise gr.Error("Upload at least one photo.")
     with explained_errors("Cannot analyse one of the files"), discarded_after_use(*paths):
+        if len(paths) > MAX_BATCH_PHOTOS:
+            raise gr.Error(f"{len(paths)} photos sent; at most {MAX_BATCH_PHOTOS} per call. Send the rest in "
+                           "further calls, or score large collections with `python -m pixelperfect`.")
         ensure_on_server(*paths)
         return [report.to_dict() for report in analyzer.analyze_batch(paths, strictness=strictness,
                                                                                     profile=profile)]

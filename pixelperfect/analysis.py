@@ -155,12 +155,13 @@ def face_block(result: FaceResult) -> dict:
             "landmarks": result.mesh is not None}
 
 
-def summary_line(report: Report) -> str:
+def summary_line(report: Report | dict) -> str:
     """One line for people: the verdict, its confidence and why, or the minor issues of a good photo."""
-    confidence = report.p_bad if report.verdict == "bad" else 1 - report.p_bad
-    line = f"{report.verdict.upper()} ({confidence:.0%})"
-    if report.blocking:
-        return f"{line} — {'; '.join(reason['text'] for reason in report.blocking)}"
-    if report.minor_issues:
-        return f"{line} — minor issue: {'; '.join(reason['text'] for reason in report.minor_issues)}"
+    report = report if isinstance(report, dict) else report.to_dict()
+    confidence = report["p_bad"] if report["verdict"] == "bad" else 1 - report["p_bad"]
+    line = f"{report['verdict'].upper()} ({confidence:.0%})"
+    if why := blocking(report["reasons"]):
+        return f"{line} — {'; '.join(reason['text'] for reason in why)}"
+    if minor := minor_issues(report["reasons"]):
+        return f"{line} — minor issue: {'; '.join(reason['text'] for reason in minor)}"
     return line

@@ -18,15 +18,13 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from .faces import FaceResult
+from .faces import FaceResult, subject_mask
 
 # Face Mesh indices. "Right" is the person's right, on the left of the photo.
 EYE_CORNERS = {"right": (33, 133), "left": (263, 362)}
 EYELIDS = {"right": ((159, 145), (160, 144), (158, 153)), "left": ((386, 374), (385, 380), (387, 373))}
 INNER_LIPS = ((13, 14), (82, 87), (312, 317), (81, 178), (311, 402))
 MOUTH = (13, 14, 61, 291)
-FACE_OUTLINE = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
-                148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
 # The pose's zero: the eyes-to-mouth line leans forward in a face that looks straight at the camera (the mouth is
 # nearer the camera than the eyes). 5.5° is the median pitch of 400 UTKFace crops (aligned faces, most looking at
 # the camera); with it the 67 good portraits of the real-photo yardstick have a median pitch of -2.1°.
@@ -126,16 +124,9 @@ class Geometry:
         size = (max(2, round((x1 - x0) * shrink)), max(2, round((y1 - y0) * shrink)))
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA if shrink < 1 else cv2.INTER_LINEAR)
         gradient = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0) / 8, cv2.Sobel(grey, cv2.CV_32F, 0, 1) / 8)
-        background = np.ones(grey.shape, np.uint8)
-        # Not the head with its hair (the face outline widened), nor the neck and shoulders below the eyes.
-        outline = (self.mesh[list(FACE_OUTLINE), :2] - (x0, y0)) * shrink
-        centre = outline.mean(axis=0)
-        head = (centre + (outline - centre) * np.array([1.35, 1.3])).astype(np.int32)
-        cv2.fillConvexPoly(background, cv2.convexHull(head), 0)
-        cx, cy = (x - x0) * shrink, (y - y0) * shrink
-        cv2.rectangle(background, (round(cx - 1.5 * BACKGROUND_SCALE), round(cy)),
-                      (round(cx + 1.5 * BACKGROUND_SCALE), grey.shape[0]), 0, -1)
-        inside = background.astype(bool)
+        points = self.mesh.copy()
+        points[:, :2] = (points[:, :2] - (x0, y0)) * shrink
+        inside = subject_mask(grey.shape, points) == 0  # not the head with its hair, nor neck and shoulders
         return float(gradient[inside].mean()) if inside.any() else 0.0
 
 

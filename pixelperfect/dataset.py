@@ -1,6 +1,7 @@
 """The face-quality dataset: face photos plus degraded copies made by the defect registry.
 
-Every source photo yields one *good* row (benign processing only) and one *bad* row (one defect,
+Every source photo yields one *good* row (benign processing only, for 30 % after a modern camera's look:
+portrait-mode background, studio backdrop, stronger sharpening) and one *bad* row (one defect,
 sometimes a real-life pair), so good and bad are balanced and no face appears in two splits. Two exceptions:
 a black-and-white original's rows both carry a colour defect (see ``is_monochrome``), and an original below the
 quality floor (its face already soft: see ``below_floor``) gives its bad row only.
@@ -21,7 +22,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .defects import COMBINATIONS, DEFECT_NAMES, DEFECTS, SEVERITIES, benign, degrade
+from .defects import COMBINATIONS, DEFECT_NAMES, DEFECTS, SEVERITIES, benign, camera_variant, degrade
+from .faces import find_face, subject_mask
 from .measures import measure
 from .verdict import soft_bars
 
@@ -40,6 +42,7 @@ MIN_CHANGE = 1.5  # mean absolute difference (of 255) below which a "degraded" c
 MONOCHROME_CHROMA = 2.0
 MONOCHROME_RECIPE = "color/monochrome original + "  # what a black-and-white source's rows' recipes start with
 BELOW_FLOOR_RECIPE = "below floor "  # what the bad row of a source below the quality floor starts with
+CAMERA_RECIPE = "camera "
 
 
 def features():
@@ -145,7 +148,13 @@ def make_rows(task: tuple[int, str, str, int]) -> list[dict] | None:
     except Exception:  # any unreadable or corrupt file is skipped and counted, never fatal
         return None
     meta = parse_utkface_name(source_name)
-    good, good_recipe = benign(face, np.random.default_rng([seed, index, 0]))
+    found = find_face(face)
+    subject = subject_mask(face.shape, found.mesh) if found.mesh is not None else None
+    camera_rng = np.random.default_rng([seed, index, 2])  # its own stream: the other rows stay as they were
+    taken, camera_recipe = camera_variant(face, subject, camera_rng)  # "camera …" (CAMERA_RECIPE) or None
+    good, good_recipe = benign(taken, np.random.default_rng([seed, index, 0]))
+    if camera_recipe:
+        good_recipe = f"{camera_recipe} + {good_recipe}"
     rng = np.random.default_rng([seed, index, 1])
     plan = plan_defects(index, rng)
     for _ in range(5):
@@ -177,6 +186,7 @@ class BuildStats:
     pairs: int = 0  # bad rows that carry two defects
     monochrome: int = 0  # black-and-white source photos (both rows bad: colour)
     below_floor: int = 0  # source photos whose face is already soft (no good row)
+    camera: Counter = field(default_factory=Counter)  # good rows with a camera variant, per variant
     seconds: float = 0.0
 
 
@@ -227,8 +237,10 @@ def build(source_dir: str | Path, seed: int = 0, limit: int | None = None, worke
             stats.defects.update(defect_names[d] for d in defects)
             stats.severities[SEVERITY_LABELS[severity]] += 1
             stats.pairs += len(defects) == 2 and not recipe.startswith(MONOCHROME_RECIPE)
-            stats.monochrome += recipe.startswith(MONOCHROME_RECIPE + "benign")  # its good copy
+            stats.monochrome += recipe.startswith(MONOCHROME_RECIPE) and "benign" in recipe  # its good copy
             stats.below_floor += recipe.startswith(BELOW_FLOOR_RECIPE)
+            if CAMERA_RECIPE in recipe:
+                stats.camera[recipe.split(CAMERA_RECIPE, 1)[1].split()[0]] += 1
     stats.seconds = time.perf_counter() - start
     return dataset, stats
 
@@ -241,7 +253,8 @@ def summary(stats: BuildStats) -> str:
              + f" (a row with a pair counts twice; {stats.pairs} pairs)",
              "rows per severity: " + ", ".join(f"{s} {stats.severities[s]}" for s in SEVERITY_LABELS),
              f"black-and-white sources (both rows bad: colour): {stats.monochrome}",
-             f"sources below the quality floor (no good row): {stats.below_floor}"]
+             f"sources below the quality floor (no good row): {stats.below_floor}",
+             "good rows with a camera variant: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.camera.items()))]
     if stats.skipped:
         lines.append("skipped: " + ", ".join(stats.skipped[:10]) + (" …" if len(stats.skipped) > 10 else ""))
     return "\n".join(lines)
@@ -281,6 +294,10 @@ for colour, so both their rows are bad and carry `color` (recipe `color/monochro
 {stats.below_floor} originals below the quality floor (their face already soft: the clarity bar, read at the face's
 own resolution, or the resolution bar in its poor band) give no good row, only their bad row (recipe
 `below floor (…) + …`): labelled good, such faces taught the models that a soft face is fine.
+{sum(stats.camera.values())} good rows first get what a modern camera does to a good photo (recipe `camera …`):
+{', '.join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(stats.camera.items()))} — a background blurred as in
+portrait mode or replaced by a plain studio backdrop (the face, found with Face Mesh, untouched), or a phone's
+stronger sharpening — so that crisp faces and soft backgrounds are known to be good.
 
 ## Licence and source
 The images come from [UTKFace](https://susanqq.github.io/UTKFace/), which is available for

@@ -614,3 +614,61 @@ def benign(image: RGB, rng: np.random.Generator):
         out = _decode(_jpeg(out, quality))
         steps.append(f"jpeg={quality}")
     return np.ascontiguousarray(out, dtype=np.uint8), "benign " + (" ".join(steps) if steps else "none")
+
+
+# ---------------------------------------------------------------- what modern cameras do to good photos
+# UTKFace's good faces are soft web crops; a phone or studio portrait is crisper and often has a soft or plain
+# background. These variants make such photos good examples too, so that crisp is never taken for processed and
+# a soft background is never taken for a blurred face. ``subject`` is 1 on the person, 0 on the background
+# (`faces.subject_mask`); the variants that change the background need it.
+
+
+def _feathered(subject: np.ndarray) -> np.ndarray:
+    return cv2.GaussianBlur(subject.astype(np.float32), (0, 0), 2.0)[..., np.newaxis]
+
+
+def portrait_mode(image: RGB, subject: np.ndarray, rng: np.random.Generator):
+    """The background blurred as a phone's portrait mode does; the face stays as sharp as it was."""
+    sigma = rng.uniform(3.0, 8.0)
+    keep = _feathered(subject)
+    out = keep * image + (1 - keep) * cv2.GaussianBlur(image, (0, 0), sigma)
+    return _round(out), f"portrait_mode sigma={sigma:.1f}"
+
+
+def studio_backdrop(image: RGB, subject: np.ndarray, rng: np.random.Generator):
+    """A plain studio backdrop, dark, light or grey, lit a little brighter behind the head than at the edges."""
+    tone = rng.choice(["dark", "light", "grey"])
+    level = {"dark": rng.uniform(10, 45), "light": rng.uniform(205, 245), "grey": rng.uniform(110, 170)}[tone]
+    tint = rng.uniform(0.95, 1.05, 3)
+    height, width = image.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width]
+    falloff = 1 - 0.15 * np.hypot((xs - width / 2) / width, (ys - height / 3) / height)
+    backdrop = np.clip(level * tint * falloff[..., np.newaxis], 0, 255)
+    keep = _feathered(subject)
+    return _round(keep * image + (1 - keep) * backdrop), f"studio_backdrop {tone}={level:.0f}"
+
+
+def crisp(image: RGB, subject: np.ndarray | None, rng: np.random.Generator):
+    """A modern camera's sharpening: stronger than the benign touch-up, the crisp look of a phone portrait."""
+    sigma, amount = rng.uniform(0.8, 1.5), rng.uniform(0.6, 1.2)
+    blurred = cv2.GaussianBlur(image, (0, 0), sigma)
+    return cv2.addWeighted(image, 1 + amount, blurred, -amount, 0), f"crisp sigma={sigma:.1f} amount={amount:.2f}"
+
+
+CAMERA_VARIANTS: dict[str, Callable] = {"portrait_mode": portrait_mode, "studio_backdrop": studio_backdrop,
+                                        "crisp": crisp}
+CAMERA_SHARE = 0.3  # of good rows, shared equally by the variants that apply
+
+
+def camera_variant(image: RGB, subject: np.ndarray | None, rng: np.random.Generator):
+    """One camera variant for a share of good photos, or the photo as it is; without a ``subject`` mask only the
+    variants that leave the background alone apply."""
+    if rng.random() >= CAMERA_SHARE:
+        return image, None
+    names = [name for name in CAMERA_VARIANTS if subject is not None or name == "crisp"]
+    out, recipe = CAMERA_VARIANTS[names[int(rng.integers(len(names)))]](image, subject, rng)
+    return np.ascontiguousarray(out, dtype=np.uint8), "camera " + recipe
+
+
+def _round(image: np.ndarray) -> RGB:
+    return np.clip(np.round(image), 0, 255).astype(np.uint8)

@@ -27,15 +27,15 @@ CUT_OFF_SHARE = 0.05
 SMALLEST_TILE = 480
 MOST_TILES_ACROSS = 4
 MIN_FACE_PIXELS = 80  # a face box narrower than this in the original photo is too small to judge or use
-# Framing of the training faces, measured on 400 UTKFace crops with Face Mesh (see `face_scale`): the crop's side
+# Framing of the training faces, measured on 400 UTKFace crops with Face Mesh (`Face.scale`): the crop's side
 # is 2.53 face scales (10-90 %: 2.44-2.60) and its centre lies 0.51 scales below the eyes' midpoint, along the
 # line from the eyes to the mouth. The face scale, the mean of the eye distance and the eye-to-mouth distance,
 # varied least of the scales tried (box width, eye distance, eye-to-mouth distance: 1.8 times the spread).
 CROP_SIDE_SCALES = 2.53
 CROP_CENTRE_BELOW_EYES = 0.51
 CROP_SIDE = 200
-# Eyes this close to level are not turned: turning resamples the photo, and UTKFace's own crops lean up to 3°
-# (median 1.0°, 90 % within 3.3°).
+# Eyes this close to level are not turned: turning resamples the photo, and the training faces lean too (UTKFace's
+# aligned crops: median 1.0°, 90 % within 3.3°, 99 % within 6.5°), so the models know such a lean.
 LEVEL_DEGREES = 7.0
 # A photo whose centre square overlaps the face crop this much (intersection over union) is already framed like
 # the training faces, as a tight face crop is: it is analysed as it is, because resampling it again softens the
@@ -47,6 +47,13 @@ MESH_KEYPOINTS = {"right_eye": (33, 133), "left_eye": (263, 362), "nose_tip": (1
                   "right_ear": (234,), "left_ear": (454,)}
 
 NO_FACE = "No face found. Use a photo where your face is clearly visible, facing the camera."
+
+# The face's outline on Face Mesh, and how much wider the head with its hair is than that outline (across, up and
+# down); below the eyes the neck and shoulders are taken as a band 1.1 times as wide as the outline.
+FACE_OUTLINE = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152,
+                148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109)
+HAIR_WIDENING = (1.35, 1.3)
+SHOULDERS_HALF_WIDTH = 1.1
 
 Corners = tuple[int, int, int, int]  # x0, y0, x1, y1 of a box
 Point = tuple[float, float]
@@ -185,6 +192,20 @@ def _cut_off(face: Face, mesh: np.ndarray | None, width: int, height: int) -> bo
     x, y = mesh[:, 0], mesh[:, 1]
     outside = (x < -margin) | (y < -margin) | (x > width + margin) | (y > height + margin)
     return float(outside.mean()) > CUT_OFF_SHARE
+
+
+def subject_mask(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
+    """1 on the person (the face outline widened for the hair, and the neck and shoulders below the eyes), 0 on
+    the background, for a picture of ``shape`` (height, width) in which ``mesh`` gives Face Mesh's points."""
+    mask = np.zeros(shape[:2], np.uint8)
+    outline = mesh[list(FACE_OUTLINE), :2]
+    centre = outline.mean(axis=0)
+    head = centre + (outline - centre) * np.array(HAIR_WIDENING)
+    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(head).astype(np.int32)), 1)
+    eyes = mesh[list(MESH_KEYPOINTS["right_eye"] + MESH_KEYPOINTS["left_eye"]), :2].mean(axis=0)
+    half_width = SHOULDERS_HALF_WIDTH * np.linalg.norm(outline.max(axis=0) - outline.min(axis=0)) / 2
+    cv2.rectangle(mask, (round(eyes[0] - half_width), round(eyes[1])), (round(eyes[0] + half_width), shape[0]), 1, -1)
+    return mask
 
 
 def face_square(image: np.ndarray, face: Face | None) -> np.ndarray:

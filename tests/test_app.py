@@ -145,7 +145,7 @@ def test_cli_scores_a_folder_and_writes_csv(photos, tmp_path):
     assert "2 analysed (strict, photo)" in done.stdout and "1 could not be read" in done.stdout
     assert "BAD" in done.stderr + done.stdout and "blur" in done.stderr + done.stdout  # the blurred one, and why
     rows = output.read_text().splitlines()
-    assert rows[0].startswith("file,verdict,p_bad") and len(rows) == 4
+    assert rows[0].startswith("file,sha256,verdict,p_bad") and len(rows) == 4
     identity = subprocess.run([sys.executable, "-m", "pixelperfect", str(photos["grace"]), "--profile", "id"],
                               capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert "1 analysed (standard, id)" in identity.stdout and "between the eyes" in identity.stdout + identity.stderr

@@ -1,12 +1,20 @@
 """degrade.py builds a split-by-face dataset with the agreed columns, reproducibly, and survives bad files."""
 
+import cv2
 import numpy as np
 from datasets import load_from_disk
 from PIL import Image
 
 import degrade
-from pixelperfect.dataset import parse_utkface_name, split_of
-from pixelperfect.defects import DEFECT_NAMES
+from pixelperfect.checks import run_checks
+from pixelperfect.dataset import make_rows, parse_utkface_name, split_of
+from pixelperfect.defects import DEFECT_NAMES, crisp, portrait_mode, studio_backdrop
+from pixelperfect.faces import find_face, subject_mask
+from pixelperfect.measures import measure
+
+
+def checks_of(photo: np.ndarray) -> dict:
+    return run_checks(photo, find_face(photo))
 
 
 def test_splits_columns_and_features(built_dataset):
@@ -33,7 +41,7 @@ def test_good_and_bad_balanced_and_labels_consistent(built_dataset, monochrome_s
         for quality, defects, severity, recipe in zip(part["quality"], part["defects"], part["severity"],
                                                       part["recipe"]):
             assert (quality == 1) == bool(defects) == (severity > 0)
-            assert recipe.startswith("benign") if quality == 0 else all(
+            assert recipe.startswith(("benign", "camera ")) if quality == 0 else all(
                 DEFECT_NAMES[d] in recipe for d in defects)
 
 
@@ -110,3 +118,34 @@ def test_split_is_stable_and_roughly_80_10_10():
     assert splits == [split_of(n, 0) for n in names]
     share = {s: splits.count(s) / len(splits) for s in ("train", "validation", "test")}
     assert abs(share["train"] - 0.8) < 0.03 and abs(share["test"] - 0.1) < 0.02
+
+
+def _laplacian_energy(image: np.ndarray, where: np.ndarray) -> float:
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.abs(cv2.Laplacian(grey, cv2.CV_32F))[where].mean())
+
+
+def test_camera_variants_keep_the_face_and_change_only_what_a_camera_would(grace_hopper):
+    found = find_face(grace_hopper)
+    subject = subject_mask(grace_hopper.shape, found.mesh)
+    face = cv2.erode(subject, np.ones((15, 15), np.uint8)).astype(bool)  # well inside the person
+    background = cv2.dilate(subject, np.ones((15, 15), np.uint8)) == 0
+    rng = np.random.default_rng(0)
+    portrait, recipe = portrait_mode(grace_hopper, subject, rng)
+    assert recipe.startswith("portrait_mode") and np.array_equal(portrait[face], grace_hopper[face])
+    assert _laplacian_energy(portrait, background) < 0.5 * _laplacian_energy(grace_hopper, background)
+    studio, _ = studio_backdrop(grace_hopper, subject, rng)
+    assert np.array_equal(studio[face], grace_hopper[face])
+    assert checks_of(studio)["background"]["passed"] and not checks_of(grace_hopper)["background"]["passed"]
+    sharper, _ = crisp(grace_hopper, None, rng)
+    assert measure(sharper)["clarity"]["value"] > measure(grace_hopper)["clarity"]["value"]
+
+
+def test_a_camera_variant_is_a_good_row(tmp_path, face_crops):
+    path = tmp_path / "30_0_0_portrait.jpg"
+    Image.fromarray(face_crops["grace_hopper"]).save(path, quality=95)
+    rows = [make_rows((index, str(path), path.name, 0)) for index in range(12)]
+    good = [row for pair in rows for row in pair if row["quality"] == "good"]
+    with_camera = [row for row in good if row["recipe"].startswith("camera ")]
+    assert with_camera and len(good) == 12  # about 30 % of good rows get one; every one stays good
+    assert all(row["defects"] == [] for row in with_camera)

@@ -131,6 +131,9 @@ def test_app_answers_or_explains_every_file_and_keeps_none(corpus, client, files
     batch = client.predict([handle_file(str(corpus["face.webp"][0])), handle_file(str(corpus["two-faces.jpg"][0]))],
                            api_name="/analyze_batch")
     assert [report["face"]["outcome"] for report in batch] == ["one", "several"]
+    too_many = [handle_file(str(corpus["face.webp"][0]))] * 65
+    with pytest.raises(Exception, match="at most 64 per call"):
+        client.predict(too_many, api_name="/analyze_batch")
     assert files_on_server() - before == set(), "uploads were kept after their answers"
 
 
