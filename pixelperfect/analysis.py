@@ -44,7 +44,7 @@ class Report:
 
     @property
     def found_defects(self) -> list[str]:
-        return [name for name, p in sorted(self.defects.items(), key=lambda kv: -kv[1]) if p >= DEFECT_THRESHOLD]
+        return found_defects(self.defects)
 
     @property
     def blocking(self) -> list[dict]:
@@ -53,6 +53,11 @@ class Report:
     @property
     def minor_issues(self) -> list[dict]:
         return minor_issues(self.reasons)
+
+
+def found_defects(defects: dict[str, float]) -> list[str]:
+    """The defects at or above `DEFECT_THRESHOLD`, most likely first."""
+    return [name for name, p in sorted(defects.items(), key=lambda kv: -kv[1]) if p >= DEFECT_THRESHOLD]
 
 
 class Analyzer:
@@ -151,7 +156,7 @@ def face_block(result: FaceResult) -> dict:
             "message": result.message, "box": list(main.box) if main else None,
             "confidence": round(main.confidence, 3) if main else None,
             # BlazeFace's six key points, refined by Face Mesh when it read the face, [x, y] in photo pixels.
-            "keypoints": {name: [round(v, 1) for v in main.point(name)] for name in KEYPOINTS} if main else None,
+            "keypoints": {name: [round(float(v), 1) for v in main.point(name)] for name in KEYPOINTS} if main else None,
             "landmarks": result.mesh is not None}
 
 

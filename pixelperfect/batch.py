@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .verdict import blocking, minor_issues
+
 SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 LISTING_SUFFIXES = {".csv", ".parquet"}
 LISTING_COLUMNS = ("path", "file", "image", "filename")  # the first of these a listing has names the images
@@ -268,7 +270,7 @@ class RunSummary:
             return
         self.scored += 1
         self.verdicts[report["verdict"]] += 1
-        self.reasons.update(reason["name"] for reason in report["reasons"] if reason["blocking"])
+        self.reasons.update(reason["name"] for reason in blocking(report["reasons"]))
 
     def lines(self, strictness: str, profile: str) -> list[str]:
         rate = self.scored / self.seconds if self.seconds else 0.0
@@ -347,6 +349,8 @@ def flat_columns() -> list[str]:
 
 def flat_row(record: dict) -> dict:
     """One CSV or Parquet row: the verdict, its reasons, every defect's probability and every bar's score."""
+    from .analysis import found_defects  # imports the models' code: only where rows are written
+
     row = dict.fromkeys(flat_columns())
     row.update(file=record["file"], sha256=record.get("sha256"), error=record.get("error"))
     report = record.get("report")
@@ -355,11 +359,10 @@ def flat_row(record: dict) -> dict:
     row.update({"verdict": report["verdict"], "p_bad": report["p_bad"], "usable": report["usable"],
                 "strictness": report["strictness"], "profile": report["profile"],
                 "face": report["face"]["outcome"],
-                "reasons": ";".join(r["name"] for r in report["reasons"] if r["blocking"]),
-                "minor_issues": ";".join(r["name"] for r in report["reasons"] if not r["blocking"] and r["weight"] > 0),
+                "reasons": ";".join(reason["name"] for reason in blocking(report["reasons"])),
+                "minor_issues": ";".join(reason["name"] for reason in minor_issues(report["reasons"])),
                 "failed_checks": ";".join(name for name, check in report["checks"].items() if not check["passed"]),
-                "defects": ";".join(name for name, p in sorted(report["defects"].items(), key=lambda kv: -kv[1])
-                                    if p >= 0.5),
+                "defects": ";".join(found_defects(report["defects"])),
                 "suggestions": " | ".join(report["suggestions"])})
     row.update({f"p_{name}": p for name, p in report["defects"].items()})
     row.update({f"{name}_score": bar["score"] for name, bar in report["measures"].items()})

@@ -18,67 +18,52 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from .faces import FaceResult, subject_mask
+from .faces import MESH_KEYPOINTS, Face, FaceResult, subject_mask
 
 # Face Mesh indices. "Right" is the person's right, on the left of the photo.
-EYE_CORNERS = {"right": (33, 133), "left": (263, 362)}
 EYELIDS = {"right": ((159, 145), (160, 144), (158, 153)), "left": ((386, 374), (385, 380), (387, 373))}
 INNER_LIPS = ((13, 14), (82, 87), (312, 317), (81, 178), (311, 402))
-MOUTH = (13, 14, 61, 291)
 # The pose's zero: the eyes-to-mouth line leans forward in a face that looks straight at the camera (the mouth is
 # nearer the camera than the eyes). 5.5° is the median pitch of 400 UTKFace crops (aligned faces, most looking at
 # the camera); with it the 67 good portraits of the real-photo yardstick have a median pitch of -2.1°.
 NEUTRAL_PITCH = 5.5
-BACKGROUND_SCALE = 40  # the background is read with the face scaled to this many pixels (eyes to mouth, eye to eye)
+BACKGROUND_SCALE = 40  # the background is read with the face scaled to this many pixels (`Face.scale`)
 
 
 @dataclass
 class Geometry:
-    """The main face's landmarks in a photo, and what the checks derive from them."""
+    """The main face (its key points taken from the mesh) and its landmarks in a photo, and what the checks
+    derive from them. Distances and roll are the `Face`'s own; yaw and pitch need the mesh's depth."""
 
+    face: Face
     mesh: np.ndarray  # 468 × 3, photo pixels (z on the same scale)
     width: int
     height: int
     faces: int  # faces comparable in size to the main one (1 when it is alone)
     photo: np.ndarray  # RGB, for the background
 
-    def point(self, *indices: int) -> np.ndarray:
-        return self.mesh[list(indices)].mean(axis=0)
-
-    @cached_property
-    def right_eye(self) -> np.ndarray:
-        return self.point(*EYE_CORNERS["right"])
-
-    @cached_property
-    def left_eye(self) -> np.ndarray:
-        return self.point(*EYE_CORNERS["left"])
+    def mesh_point(self, name: str) -> np.ndarray:
+        """A key point in 3-D: the mean of the mesh points `faces.MESH_KEYPOINTS` names for it."""
+        return self.mesh[list(MESH_KEYPOINTS[name])].mean(axis=0)
 
     @cached_property
     def eye_midpoint(self) -> np.ndarray:
-        return (self.right_eye + self.left_eye) / 2
-
-    @cached_property
-    def eye_distance(self) -> float:
-        return float(np.linalg.norm((self.left_eye - self.right_eye)[:2]))
-
-    @cached_property
-    def eyes_to_mouth(self) -> float:
-        return float(np.linalg.norm((self.point(*MOUTH) - self.eye_midpoint)[:2]))
+        return (self.face.point("right_eye") + self.face.point("left_eye")) / 2
 
     @cached_property
     def pose(self) -> tuple[float, float, float]:
         """(roll, yaw, pitch) in degrees: roll positive when the person's left eye is lower, yaw positive when
         the nose points to the photo's right, pitch positive when the chin is up."""
-        across = self.left_eye - self.right_eye
+        right, left = self.mesh_point("right_eye"), self.mesh_point("left_eye")
+        across = left - right
         across /= np.linalg.norm(across)
-        down = self.point(*MOUTH) - self.eye_midpoint
+        down = self.mesh_point("mouth") - (right + left) / 2
         down -= across * (down @ across)
         down /= np.linalg.norm(down)
         back = np.cross(across, down)  # x right, y down, z away from the camera: points into the head
-        roll = np.degrees(np.arctan2(across[1], across[0]))
         yaw = np.degrees(np.arctan2(-back[0], back[2]))
         pitch = np.degrees(np.arctan2(back[1], np.hypot(back[0], back[2]))) - NEUTRAL_PITCH
-        return float(roll), float(yaw), float(pitch)
+        return self.face.roll, float(yaw), float(pitch)
 
     def largest_gap(self, pairs) -> float:
         return max(float(np.linalg.norm((self.mesh[a] - self.mesh[b])[:2])) for a, b in pairs)
@@ -86,12 +71,12 @@ class Geometry:
     @cached_property
     def eye_opening(self) -> float:
         """The less open eye's largest lid gap, in eyes-to-mouth distances (OFIQ's EyesOpen)."""
-        return min(self.largest_gap(EYELIDS[side]) for side in EYELIDS) / self.eyes_to_mouth
+        return min(self.largest_gap(EYELIDS[side]) for side in EYELIDS) / self.face.eyes_to_mouth
 
     @cached_property
     def mouth_opening(self) -> float:
         """The largest gap between the inner lips, in eyes-to-mouth distances (OFIQ's MouthClosed)."""
-        return self.largest_gap(INNER_LIPS) / self.eyes_to_mouth
+        return self.largest_gap(INNER_LIPS) / self.face.eyes_to_mouth
 
     @cached_property
     def off_centre(self) -> float:
@@ -103,17 +88,17 @@ class Geometry:
         """The tightest margin around the head as a share of the one OFIQ asks for (≥ 1 fits): 0.9 eye distances
         beside each eye, 1.4 eyes-to-mouth distances above the eyes, 1.8 below them."""
         x, y = float(self.eye_midpoint[0]), float(self.eye_midpoint[1])
-        right_x, left_x = float(self.right_eye[0]), float(self.left_eye[0])
-        return min(min(right_x, left_x) / (0.9 * self.eye_distance),
-                   (self.width - max(right_x, left_x)) / (0.9 * self.eye_distance),
-                   y / (1.4 * self.eyes_to_mouth), (self.height - y) / (1.8 * self.eyes_to_mouth))
+        right_x, left_x = float(self.face.point("right_eye")[0]), float(self.face.point("left_eye")[0])
+        eye_distance, eyes_to_mouth = self.face.eye_distance, self.face.eyes_to_mouth
+        return min(min(right_x, left_x) / (0.9 * eye_distance), (self.width - max(right_x, left_x)) / (0.9 * eye_distance),
+                   y / (1.4 * eyes_to_mouth), (self.height - y) / (1.8 * eyes_to_mouth))
 
     @cached_property
     def background_busyness(self) -> float:
         """Mean luminance gradient (grey levels per pixel) beside and above the head, outside the face and hair,
         with the face scaled to `BACKGROUND_SCALE` pixels: OFIQ's BackgroundUniformity without its face parser."""
-        scale = (self.eye_distance + self.eyes_to_mouth) / 2
-        x, y = self.eye_midpoint[:2]
+        scale = self.face.scale
+        x, y = self.eye_midpoint
         # The region read, in face scales from the eyes' midpoint: 2.6 to each side, 2.4 above, 0.6 below.
         x0, y0 = max(0, int(x - 2.6 * scale)), max(0, int(y - 2.4 * scale))
         x1, y1 = min(self.width, int(x + 2.6 * scale) + 1), min(self.height, int(y + 0.6 * scale) + 1)
@@ -161,7 +146,7 @@ CHECKS: dict[str, Check] = {check.name: check for check in [
           "Keep both eyes open and look at the camera.", "ISO/IEC 29794-5, OFIQ EyesOpen (quality 50)"),
     Check("mouth_closed", "Mouth closed", lambda g: g.mouth_opening, 0.2, _at_most, "× eyes-to-mouth",
           "Close your mouth and keep a neutral expression.", "ISO/IEC 29794-5, OFIQ MouthClosed (quality 50)"),
-    Check("face_size", "Face big enough", lambda g: g.eye_distance, 90.0, _at_least, "px between the eyes",
+    Check("face_size", "Face big enough", lambda g: g.face.eye_distance, 90.0, _at_least, "px between the eyes",
           "Move closer or use a higher-resolution photo: at least 90 pixels between the eyes.",
           "ISO/IEC 19794-5:2011 §8.3 (ICAO: 90 px between the eye centres)"),
     Check("centred", "Face centred", lambda g: g.off_centre, 0.05, _at_most, "of the width off centre",
@@ -184,8 +169,7 @@ def run_checks(photo: np.ndarray, found: FaceResult) -> dict[str, dict]:
     if found.mesh is None:
         return {}
     height, width = photo.shape[:2]
-    comparable = sum(1 for face in found.faces if face.width >= 0.6 * found.main.width)
-    geometry = Geometry(found.mesh, width, height, comparable, np.asarray(photo)[..., :3])
+    geometry = Geometry(found.main, found.mesh, width, height, 1 + len(found.comparable), np.asarray(photo)[..., :3])
     results = {}
     for check in CHECKS.values():
         value = float(check.value(geometry))

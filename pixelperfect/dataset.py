@@ -139,6 +139,12 @@ def below_floor(image: np.ndarray) -> list[str]:
     return soft_bars(measure(image))
 
 
+def person(face: np.ndarray) -> np.ndarray | None:
+    """The subject mask of a source face (`faces.subject_mask`), or None when Face Mesh cannot read it."""
+    found = find_face(face)
+    return subject_mask(face.shape, found.mesh) if found.mesh is not None else None
+
+
 def make_rows(task: tuple[int, str, str, int]) -> list[dict] | None:
     """The good and the bad row for one source photo (the bad one only below the quality floor); ``None`` when
     the file cannot be read."""
@@ -148,10 +154,8 @@ def make_rows(task: tuple[int, str, str, int]) -> list[dict] | None:
     except Exception:  # any unreadable or corrupt file is skipped and counted, never fatal
         return None
     meta = parse_utkface_name(source_name)
-    found = find_face(face)
-    subject = subject_mask(face.shape, found.mesh) if found.mesh is not None else None
     camera_rng = np.random.default_rng([seed, index, 2])  # its own stream: the other rows stay as they were
-    taken, camera_recipe = camera_variant(face, subject, camera_rng)  # "camera …" (CAMERA_RECIPE) or None
+    taken, camera_recipe = camera_variant(face, lambda: person(face), camera_rng)  # "camera …" (CAMERA_RECIPE)
     good, good_recipe = benign(taken, np.random.default_rng([seed, index, 0]))
     if camera_recipe:
         good_recipe = f"{camera_recipe} + {good_recipe}"

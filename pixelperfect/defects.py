@@ -660,11 +660,13 @@ CAMERA_VARIANTS: dict[str, Callable] = {"portrait_mode": portrait_mode, "studio_
 CAMERA_SHARE = 0.3  # of good rows, shared equally by the variants that apply
 
 
-def camera_variant(image: RGB, subject: np.ndarray | None, rng: np.random.Generator):
-    """One camera variant for a share of good photos, or the photo as it is; without a ``subject`` mask only the
-    variants that leave the background alone apply."""
+def camera_variant(image: RGB, find_subject: Callable[[], np.ndarray | None], rng: np.random.Generator):
+    """One camera variant for a share of good photos, or the photo as it is. ``find_subject`` gives the subject
+    mask, asked for only when a variant is drawn (it runs Face Mesh); without a mask only the variants that leave
+    the background alone apply."""
     if rng.random() >= CAMERA_SHARE:
         return image, None
+    subject = find_subject()
     names = [name for name in CAMERA_VARIANTS if subject is not None or name == "crisp"]
     out, recipe = CAMERA_VARIANTS[names[int(rng.integers(len(names)))]](image, subject, rng)
     return np.ascontiguousarray(out, dtype=np.uint8), "camera " + recipe

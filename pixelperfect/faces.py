@@ -26,6 +26,7 @@ CUT_OFF_SHARE = 0.05
 # 4 tiles across (with their overlaps, 25 or fewer full-range passes at about 2 ms each).
 SMALLEST_TILE = 480
 MOST_TILES_ACROSS = 4
+COMPARABLE_WIDTH = 0.6  # a second face this wide (share of the main one's width) makes "several faces"
 MIN_FACE_PIXELS = 80  # a face box narrower than this in the original photo is too small to judge or use
 # Framing of the training faces, measured on 400 UTKFace crops with Face Mesh (`Face.scale`): the crop's side
 # is 2.53 face scales (10-90 %: 2.44-2.60) and its centre lies 0.51 scales below the eyes' midpoint, along the
@@ -114,6 +115,16 @@ class FaceResult:
     def usable(self) -> bool:
         return self.outcome in ("one", "several")
 
+    @property
+    def comparable(self) -> list[Face]:
+        return comparable_faces(self.faces)
+
+
+def comparable_faces(faces) -> list[Face]:
+    """The faces after the first (the main one) at least `COMPARABLE_WIDTH` of its width; smaller ones are
+    bystanders in the background."""
+    return [face for face in faces[1:] if face.width >= COMPARABLE_WIDTH * faces[0].width]
+
 
 def _rgb(image: np.ndarray) -> np.ndarray:
     image = np.asarray(image)
@@ -167,9 +178,7 @@ def find_face(image: np.ndarray) -> FaceResult:
             return FaceResult("none", (), NO_FACE)
         main, mesh = read_mesh(image, faces[0])
     faces = (main, *faces[1:])
-    # A second face counts only if it is comparable in size; small faces in the background are bystanders.
-    others = [f for f in faces[1:] if f.width >= 0.6 * main.width]
-    if others:
+    if others := comparable_faces(faces):
         return FaceResult("several", faces, f"{len(others) + 1} faces found. Use a photo with only you in it; "
                                             "the largest face was analysed.", mesh)
     if _cut_off(main, mesh, width, height):
