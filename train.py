@@ -77,12 +77,12 @@ def main():
     if model_args.freeze_backbone:
         model.base_model.requires_grad_(False)
     transform = make_transform(task, processor, len(labels))
+    training_transform = make_transform(task, processor, len(labels), flip=True)
     collator = Collator()
     trainer = Trainer(
         model=model,
         args=training_args,
-        train_dataset=dataset["train"].with_transform(make_transform(task, processor, len(labels), flip=True))
-        if training_args.do_train else None,
+        train_dataset=dataset["train"].with_transform(training_transform) if training_args.do_train else None,
         eval_dataset=dataset["validation"].with_transform(transform) if "validation" in dataset else None,
         data_collator=collator,
         processing_class=processor,
