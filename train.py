@@ -15,13 +15,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from transformers import HfArgumentParser, Trainer, TrainingArguments, set_seed
+from transformers import HfArgumentParser, Trainer, TrainingArguments, default_data_collator, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
 from pixelperfect.evaluation import evaluate_split, results_table, save_evaluation
 from pixelperfect.model_card import write_model_card
-from pixelperfect.training import (TASKS, Collator, apply_temperature, build_image_processor, build_model,
-                                   fit_temperature, load_any_dataset, make_compute_metrics, make_transform)
+from pixelperfect.training import (TASKS, Collator, HeadOnly, apply_temperature, build_image_processor, build_model,
+                                   fit_temperature, head_inputs, load_any_dataset, make_compute_metrics,
+                                   make_transform)
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ class ModelArguments:
     num_layers: int | None = field(default=4, metadata={"help": "keep only the first N transformer blocks"})
     image_size: int = field(default=140, metadata={"help": "input side in pixels (a multiple of the patch size)"})
     freeze_backbone: bool = field(default=False, metadata={
-        "help": "train the head only; with the defect model as base, both models share one backbone at inference"})
+        "help": "train the head only, on backbone outputs computed once; with the defect model as base, both "
+                "models share one backbone at inference"})
     calibrate: bool = field(default=True, metadata={"help": "fit a temperature on the validation split"})
     save_fp16: bool = field(default=True, metadata={"help": "store the weights in float16 (half the size)"})
 
@@ -74,24 +76,35 @@ def main():
 
     processor = build_image_processor(model_args.image_size)
     model = build_model(task, labels, model_args.base_model, model_args.num_layers, model_args.image_size)
-    if model_args.freeze_backbone:
-        model.base_model.requires_grad_(False)
-    transform = make_transform(task, processor, len(labels))
-    training_transform = make_transform(task, processor, len(labels), flip=True)
-    collator = Collator()
-    trainer = Trainer(
-        model=model,
-        args=training_args,
-        train_dataset=dataset["train"].with_transform(training_transform) if training_args.do_train else None,
-        eval_dataset=dataset["validation"].with_transform(transform) if "validation" in dataset else None,
-        data_collator=collator,
-        processing_class=processor,
-        compute_metrics=make_compute_metrics(task, labels),
-    )
+    training_rows = dataset["train"].with_transform(make_transform(task, processor, len(labels), flip=True))
+    validation_rows = (dataset["validation"].with_transform(make_transform(task, processor, len(labels)))
+                       if "validation" in dataset else None)
+    collator = Collator()  # counts the training rows whose image cannot be decoded
 
     replaced = Path(training_args.output_dir, "eval", "results.json")  # the figures new weights must beat
     previous = json.loads(replaced.read_text()) if replaced.is_file() else None
     started = time.perf_counter()
+    trained, data_collator = model, collator
+    if model_args.freeze_backbone:
+        # Only the head learns, and a frozen backbone gives a row the same output in every epoch: one pass
+        # computes it, and the head trains alone on those outputs for as many epochs as it needs.
+        model.base_model.requires_grad_(False)
+        model.to(training_args.device)
+        batch_size = training_args.per_device_eval_batch_size
+        if training_args.do_train:
+            training_rows = head_inputs(model, training_rows, collator, batch_size)
+        if validation_rows is not None:
+            validation_rows = head_inputs(model, validation_rows, Collator(), batch_size)
+        trained, data_collator = HeadOnly(model.classifier, task), default_data_collator
+    trainer = Trainer(
+        model=trained,
+        args=training_args,
+        train_dataset=training_rows if training_args.do_train else None,
+        eval_dataset=validation_rows,
+        data_collator=data_collator,
+        processing_class=processor,
+        compute_metrics=make_compute_metrics(task, labels),
+    )
     if training_args.do_train:
         result = trainer.train(resume_from_checkpoint=checkpoint_to_resume(training_args))
         result.metrics["train_skipped_rows"] = collator.skipped
@@ -100,21 +113,20 @@ def main():
     train_minutes = (time.perf_counter() - started) / 60
 
     temperature = 1.0
-    if model_args.calibrate and "validation" in dataset:
-        prediction = trainer.predict(dataset["validation"].with_transform(transform), metric_key_prefix="validation")
+    if model_args.calibrate and validation_rows is not None:
+        prediction = trainer.predict(validation_rows, metric_key_prefix="validation")
         temperature = fit_temperature(task, prediction.predictions, prediction.label_ids)
-        apply_temperature(trainer.model, temperature)
+        apply_temperature(model, temperature)
         logger.info("calibration temperature %.3f", temperature)
 
     if trainer.is_world_process_zero():
         output_dir = Path(training_args.output_dir)
-        model = trainer.model.eval()
-        if model_args.save_fp16:  # evaluate exactly what ships: weights rounded to float16
-            model.half().float()
-        trainer.save_model(str(output_dir))  # saves the image processor beside the weights
+        model.eval()
         if model_args.save_fp16:
-            model.half().save_pretrained(output_dir)
-            model.float()
+            model.half()
+        model.save_pretrained(output_dir)  # the whole model, also where only its head was trained
+        processor.save_pretrained(output_dir)
+        model.float()  # evaluated as it ships: with float16 weights, rounded
         evaluation = None
         if "test" in dataset:
             evaluation = evaluate_split(model, processor, dataset["test"])

@@ -66,7 +66,8 @@ Labels: {", ".join(f"`{label}`" for label in labels)}.
 
 ## How it was made
 - Base: {base}, first {num_layers} transformer blocks kept, position embeddings resized to {image_size} px inputs.
-- {"Only the head trained, on the frozen backbone (shared with the base model at inference)"
+- {"Only the head trained, on the frozen backbone's outputs computed once (the backbone is shared with the base "
+     "model at inference),"
      if frozen_backbone else "Fine-tuned"} with the Hugging Face `Trainer` on {train_rows} rows of `{dataset}`,
   {epochs:g} epoch(s), learning rate {learning_rate:g}, in {train_minutes:.1f} minutes.
 - Calibrated by temperature scaling on the validation split (T = {temperature:.3f}, folded into the classifier,

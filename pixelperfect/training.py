@@ -52,6 +52,12 @@ class Task:
         logits = torch.as_tensor(logits, dtype=torch.float32)
         return (logits.sigmoid() if self.multi_label else logits.softmax(-1)).numpy()
 
+    def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """The loss the model's own ``problem_type`` would compute."""
+        if self.multi_label:
+            return torch.nn.functional.binary_cross_entropy_with_logits(logits, targets.float())
+        return torch.nn.functional.cross_entropy(logits, targets.long())
+
 
 TASKS = {
     "quality": Task("quality", "quality", multi_label=False, metric_script="quality_metrics.py"),
@@ -157,6 +163,62 @@ class Collator:
             raise ValueError("No image of this batch can be decoded: is the dataset corrupt?")
         return {"pixel_values": torch.stack([example["pixel_values"] for example in kept]),
                 "labels": torch.stack([torch.as_tensor(example["labels"]) for example in kept])}
+
+
+class HeadInputs(torch.utils.data.Dataset):
+    """What a classifier's head receives for each row (its ``features``), with the row's labels."""
+
+    def __init__(self, features: torch.Tensor, labels: torch.Tensor):
+        self.features, self.labels = features, labels
+
+    def __len__(self):
+        return len(self.features)
+
+    def __getitem__(self, index):
+        return {"features": self.features[index], "labels": self.labels[index]}
+
+
+@torch.no_grad()  # not inference_mode: the head trains on these tensors afterwards
+def head_inputs(model, rows, collator: "Collator", batch_size: int) -> HeadInputs:
+    """One pass of ``model``'s backbone over ``rows`` (a dataset with `make_transform` applied), keeping what its
+    ``classifier`` receives. With the backbone frozen that input never changes, so a head trained on it for many
+    epochs costs one backbone pass instead of one per epoch. ``collator`` skips and counts undecodable rows."""
+    received = []
+    hook = model.classifier.register_forward_pre_hook(lambda _, args: received.append(args[0]))
+    features, labels = [], []
+    device = next(model.parameters()).device
+    model.eval()
+    try:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start:start + batch_size]
+            try:
+                batch = collator([{"pixel_values": pixels, "labels": label}
+                                  for pixels, label in zip(batch["pixel_values"], batch["labels"])])
+            except ValueError:  # not one readable image in this batch: all counted as skipped
+                continue
+            model(pixel_values=batch["pixel_values"].to(device))
+            features.append(received.pop().cpu())
+            labels.append(batch["labels"])
+            if start // batch_size % 50 == 0:
+                logger.info("backbone outputs: %d of %d rows", start + len(batch["labels"]), len(rows))
+    finally:
+        hook.remove()
+    if not features:
+        raise ValueError("No image of these rows can be decoded: is the dataset corrupt?")
+    return HeadInputs(torch.cat(features), torch.cat(labels))
+
+
+class HeadOnly(torch.nn.Module):
+    """A model's ``classifier`` alone, trained on `head_inputs`: the same layer object, so training it trains the
+    head of the whole model, which is what gets saved."""
+
+    def __init__(self, classifier: torch.nn.Module, task: Task):
+        super().__init__()
+        self.classifier, self.task = classifier, task
+
+    def forward(self, features, labels=None):
+        logits = self.classifier(features)
+        return {"loss": None if labels is None else self.task.loss(logits, labels), "logits": logits}
 
 
 def load_metric(task: Task):

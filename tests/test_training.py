@@ -96,7 +96,8 @@ def test_a_head_on_the_frozen_defect_model_shares_its_backbone(defect_model, bui
         np.testing.assert_allclose(found, expected, atol=1e-5)
 
 
-def test_rows_whose_image_cannot_be_decoded_are_skipped_and_counted(built_dataset, tmp_path):
+@pytest.mark.parametrize("head_only", [False, True], ids=["whole model", "head on a frozen backbone"])
+def test_rows_whose_image_cannot_be_decoded_are_skipped_and_counted(built_dataset, tmp_path, head_only):
     from datasets import Image as ImageFeature
     from datasets import load_from_disk
 
@@ -109,9 +110,15 @@ def test_rows_whose_image_cannot_be_decoded_are_skipped_and_counted(built_datase
 
     damaged = dataset.map(cut_short, with_indices=True)
     damaged.save_to_disk(str(tmp_path / "damaged"))
-    model = train("quality", tmp_path / "damaged", tmp_path / "model", "--max_steps", "4")
+    model = train("quality", tmp_path / "damaged", tmp_path / "model", "--max_steps", "4",
+                  *(["--freeze_backbone"] if head_only else []))
     skipped = re.search(r"train_skipped_rows\s*=\s*(\d+)", (model / "train.log").read_text())
-    assert skipped and int(skipped.group(1)) >= 1
+    assert skipped
+    # The whole model reads only the rows of its 4 batches; a frozen backbone reads every training row once.
+    if head_only:
+        assert int(skipped.group(1)) == (len(dataset["train"]) + 2) // 3
+    else:
+        assert int(skipped.group(1)) >= 1
     results = json.loads((model / "eval" / "results.json").read_text())
     assert results["skipped_rows"] == (len(dataset["test"]) + 2) // 3
     assert results["rows"] == len(dataset["test"]) - results["skipped_rows"]
