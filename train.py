@@ -87,7 +87,8 @@ def main():
     trained, data_collator = model, collator
     if model_args.freeze_backbone:
         # Only the head learns, and a frozen backbone gives a row the same output in every epoch: one pass
-        # computes it, and the head trains alone on those outputs for as many epochs as it needs.
+        # computes it (each face mirrored or not once, by the draw of that pass), and the head trains alone on
+        # those outputs for as many epochs as it needs.
         model.base_model.requires_grad_(False)
         model.to(training_args.device)
         batch_size = training_args.per_device_eval_batch_size
@@ -95,7 +96,7 @@ def main():
             training_rows = head_inputs(model, training_rows, collator, batch_size)
         if validation_rows is not None:
             validation_rows = head_inputs(model, validation_rows, Collator(), batch_size)
-        trained, data_collator = HeadOnly(model.classifier, task), default_data_collator
+        trained, data_collator = HeadOnly(model), default_data_collator
     trainer = Trainer(
         model=trained,
         args=training_args,

@@ -52,12 +52,6 @@ class Task:
         logits = torch.as_tensor(logits, dtype=torch.float32)
         return (logits.sigmoid() if self.multi_label else logits.softmax(-1)).numpy()
 
-    def loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """The loss the model's own ``problem_type`` would compute."""
-        if self.multi_label:
-            return torch.nn.functional.binary_cross_entropy_with_logits(logits, targets.float())
-        return torch.nn.functional.cross_entropy(logits, targets.long())
-
 
 TASKS = {
     "quality": Task("quality", "quality", multi_label=False, metric_script="quality_metrics.py"),
@@ -209,16 +203,17 @@ def head_inputs(model, rows, collator: "Collator", batch_size: int) -> HeadInput
 
 
 class HeadOnly(torch.nn.Module):
-    """A model's ``classifier`` alone, trained on `head_inputs`: the same layer object, so training it trains the
-    head of the whole model, which is what gets saved."""
+    """A model's ``classifier`` alone, trained on `head_inputs` with the model's own loss: the same layer object,
+    so training it trains the head of the whole model, which is what gets saved."""
 
-    def __init__(self, classifier: torch.nn.Module, task: Task):
+    def __init__(self, model):
         super().__init__()
-        self.classifier, self.task = classifier, task
+        self.classifier = model.classifier
+        self._loss, self._config = model.loss_function, model.config  # not the model: its backbone is not trained
 
     def forward(self, features, labels=None):
         logits = self.classifier(features)
-        return {"loss": None if labels is None else self.task.loss(logits, labels), "logits": logits}
+        return {"loss": None if labels is None else self._loss(labels, logits, self._config), "logits": logits}
 
 
 def load_metric(task: Task):
