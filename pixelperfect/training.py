@@ -20,6 +20,7 @@ from PIL import Image
 from .backbones import IMAGENET_MEAN, IMAGENET_STD, resolve_base_model
 
 METRICS_DIR = Path(__file__).parent / "metrics"
+DEFAULT_IMAGE_SIZE = 168  # model input side in pixels: 12 × 12 patches of DINOv2's 14 px
 logger = logging.getLogger(__name__)
 
 # Small from-scratch configurations, for tests and for comparison with the pretrained backbone.
@@ -91,7 +92,9 @@ def build_image_processor(image_size: int):
                              image_mean=IMAGENET_MEAN, image_std=IMAGENET_STD)
 
 
-def build_model(task: Task, labels: list[str], base_model: str, num_layers: int | None, image_size: int):
+def build_model(task: Task, labels: list[str], base_model: str, num_layers: int | None, image_size: int | None):
+    """A classifier for ``task`` on ``base_model``'s first ``num_layers`` blocks, taking ``image_size`` px inputs
+    (None: the base model's own)."""
     from transformers import AutoConfig, AutoModelForImageClassification, Dinov2Config
 
     label_kwargs = dict(num_labels=len(labels), id2label=dict(enumerate(labels)),
@@ -99,7 +102,8 @@ def build_model(task: Task, labels: list[str], base_model: str, num_layers: int 
                         problem_type="multi_label_classification" if task.multi_label
                         else "single_label_classification")
     if base_model in SCRATCH_CONFIGS:
-        config = Dinov2Config(image_size=image_size, **SCRATCH_CONFIGS[base_model], **label_kwargs)
+        config = Dinov2Config(image_size=image_size or DEFAULT_IMAGE_SIZE, **SCRATCH_CONFIGS[base_model],
+                              **label_kwargs)
         return AutoModelForImageClassification.from_config(config)
     path = resolve_base_model(base_model)
     base_layers = AutoConfig.from_pretrained(path).num_hidden_layers
@@ -112,7 +116,7 @@ def build_model(task: Task, labels: list[str], base_model: str, num_layers: int 
     # start) keeps its backbone and gets a new head.
     model = AutoModelForImageClassification.from_pretrained(path, config=config, ignore_mismatched_sizes=True,
                                                             dtype=torch.float32)  # trains in float32 even from fp16
-    if config.model_type == "dinov2":
+    if config.model_type == "dinov2" and image_size:
         from .backbones import shrink
 
         shrink(model, None, image_size)
@@ -191,7 +195,7 @@ def head_inputs(model, rows, collator: "Collator", batch_size: int) -> HeadInput
             except ValueError:  # not one readable image in this batch: all counted as skipped
                 continue
             model(pixel_values=batch["pixel_values"].to(device))
-            features.append(received.pop().cpu())
+            features.append(received.pop().float().cpu())  # float32 also under bfloat16 autocast
             labels.append(batch["labels"])
             if start // batch_size % 50 == 0:
                 logger.info("backbone outputs: %d of %d rows", start + len(batch["labels"]), len(rows))

@@ -8,7 +8,7 @@ Evidence comes from three places, each as a probability-like weight (0–1) with
   it is often confidently wrong;
 * **the bars that judge softness** (`DECIDING_MEASURES`: clarity at the face's own resolution, and resolution;
   ``lenient`` counts clarity only, so a small face passes if it is sharp and at least ``MIN_FACE_PIXELS`` wide) —
-  the weak spot of the models, which see every face at 140 px. A bar's weight is 0.5 at the edge of its poor
+  the weak spot of the models, which see every face at 168 px. A bar's weight is 0.5 at the edge of its poor
   band, 1 at score 0 and 0 from the good band on. The other bars explain and refine advice but do not decide:
   the models judge noise, light, colour and compression far better (test F1 0.91–0.98) than the bars, which read
   skin and beard texture as noise and dark backgrounds as clipping;

@@ -24,10 +24,12 @@ from pixelperfect.training import METRICS_DIR
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def train(task, dataset, output, *extra, base_model="scratch-tiny") -> Path:
-    """A tiny train.py run (options in ``extra`` override the defaults here); its output folder."""
+def train(task, dataset, output, *extra, base_model="scratch-tiny", image_size: int | None = 32) -> Path:
+    """A tiny train.py run (options in ``extra`` override the defaults here; ``image_size`` None leaves it to
+    train.py); its output folder."""
     command = [sys.executable, str(ROOT / "train.py"), "--task", task, "--dataset", str(dataset),
-               "--base_model", str(base_model), "--image_size", "32", "--output_dir", str(output), "--do_train",
+               "--base_model", str(base_model), *(["--image_size", str(image_size)] if image_size else []),
+               "--output_dir", str(output), "--do_train",
                "--max_steps", "2", "--per_device_train_batch_size", "4", "--per_device_eval_batch_size", "8",
                "--report_to", "none", "--remove_unused_columns", "false", "--save_strategy", "no", *extra]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
@@ -78,8 +80,9 @@ def test_defect_model_is_multi_label_with_independent_probabilities(defect_model
 
 
 def test_a_head_on_the_frozen_defect_model_shares_its_backbone(defect_model, built_dataset, tmp_path, face_crops):
+    # No --image_size: a frozen backbone keeps the input size it was trained at (train.py's default is larger).
     frozen = Classifier.load(train("quality", built_dataset, tmp_path / "frozen", "--freeze_backbone",
-                                   base_model=defect_model))
+                                   base_model=defect_model, image_size=None))
     tuned = Classifier.load(train("quality", built_dataset, tmp_path / "tuned", base_model=defect_model))
     defect = Classifier.load(defect_model)
     assert frozen.shares_backbone_with(defect) and not tuned.shares_backbone_with(defect)
