@@ -76,6 +76,18 @@ def test_analyzer_accepts_every_input_kind_and_batches(analyzer, photos):
     assert [r.p_bad for r in reports] == pytest.approx([analyzer.analyze(decoded).p_bad] * len(inputs), abs=1e-3)
 
 
+def test_bfloat16_models_give_the_same_verdicts_and_defects(analyzer, photos):
+    fast = Analyzer()  # PIXELPERFECT_BFLOAT16=1 sets this for every model the process loads
+    fast.quality_model.bfloat16 = fast.defect_model.bfloat16 = True
+    for name in ("grace", "blurred"):
+        exact, quick = analyzer.analyze(photos[name]), fast.analyze(photos[name])
+        assert (quick.verdict, quick.found_defects) == (exact.verdict, exact.found_defects)
+        assert quick.p_bad == pytest.approx(exact.p_bad, abs=0.05)
+    assert analyzer.analyze(photos["blurred"]).verdict == "bad"  # so the comparison covers both verdicts
+    face = [np.array(Image.open(photos["grace"]).convert("RGB"))]
+    assert not np.array_equal(fast.defect_model.predict(face), analyzer.defect_model.predict(face))  # bfloat16 ran
+
+
 def test_first_requests_arriving_together_load_the_models_once(photos):
     from concurrent.futures import ThreadPoolExecutor
 
