@@ -21,6 +21,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from pixelperfect.evaluation import evaluate_split, results_table, save_evaluation
 from pixelperfect.model_card import write_model_card
+from pixelperfect.models import Classifier
 from pixelperfect.training import (DEFAULT_IMAGE_SIZE, TASKS, Collator, HeadOnly, apply_temperature,
                                    build_image_processor, build_model, fit_temperature, head_inputs,
                                    load_any_dataset, make_compute_metrics, make_transform)
@@ -133,10 +134,12 @@ def main():
             model.half()
         model.save_pretrained(output_dir)  # the whole model, also where only its head was trained
         processor.save_pretrained(output_dir)
-        model.float()  # evaluated as it ships: with float16 weights, rounded
         evaluation = None
         if "test" in dataset:
-            evaluation = evaluate_split(model, processor, dataset["test"])
+            # Evaluated as it ships, loaded back as the app loads it: the trained model itself would not do, since
+            # under --bf16 the Trainer leaves its forward wrapped in bfloat16 autocast.
+            shipped = Classifier.load(str(output_dir))
+            evaluation = evaluate_split(shipped.model, shipped.processor, dataset["test"])
             save_evaluation(evaluation, output_dir / "eval")
             print(results_table(evaluation))
         write_model_card(output_dir, task=task.name, labels=labels, evaluation=evaluation,

@@ -5,7 +5,8 @@
 Every row is analysed once (face, bars, both models); the verdict is then formed at each level from the same
 evidence (`pixelperfect.verdict.judge`). Prints, per level: accuracy against the rows' good/bad labels, good rows
 accepted, bad rows judged bad, the share judged right per defect, and the largest accuracy gap across gender and
-race groups. The quality model's own accuracy (p_bad ≥ 0.5) is the first line, for comparison.
+race groups, the race gap's 90 % interval and what chance alone gives (`pixelperfect.evaluation.gap_uncertainty`).
+The quality model's own accuracy (p_bad ≥ 0.5) is the first line, for comparison.
 """
 
 from __future__ import annotations
@@ -16,13 +17,9 @@ from collections import defaultdict
 import numpy as np
 
 from pixelperfect import Analyzer
+from pixelperfect.evaluation import gap_uncertainty, largest_gap
 from pixelperfect.training import load_any_dataset, open_image
 from pixelperfect.verdict import STRICTNESS, judge
-
-
-def _gap(correct: np.ndarray, groups: list[str]) -> float:
-    rates = [correct[[g == group for g in groups]].mean() for group in set(groups) if group != "unknown"]
-    return float(max(rates) - min(rates)) if rates else 0.0
 
 
 def main(argv=None):
@@ -43,21 +40,22 @@ def main(argv=None):
     reports = []
     for start in range(0, len(keep), 256):
         reports += analyzer.analyze_batch([images[i] for i in keep[start:start + 256]])
-    columns = {name: part[name] for name in ("quality", "defects", "gender", "race")}
+    columns = {name: part[name] for name in ("quality", "defects", "gender", "race", "source")}
     bad_label = np.array([features["quality"].int2str(columns["quality"][i]) == "bad" for i in keep])
     defect_names = features["defects"].feature.names
     kinds = [[defect_names[d] for d in columns["defects"][i]] or ["clean"] for i in keep]
     gender = [features["gender"].int2str(columns["gender"][i]) for i in keep]
     race = [features["race"].int2str(columns["race"][i]) for i in keep]
+    photos = [columns["source"][i] for i in keep]
 
     verdicts = {"quality model alone": np.array([r.quality_model_p_bad >= 0.5 for r in reports])}
     for name, level in STRICTNESS.items():
         verdicts[name] = np.array([judge(r.quality_model_p_bad, r.defects, r.measures, r.face["outcome"],
                                          r.face["message"], level).verdict == "bad" for r in reports])
     print(f"{len(keep)} rows of {args.dataset} [{args.split}]\n")
-    print("| verdict | accuracy | good rows accepted | bad rows judged bad | gender gap | race gap | "
-          "judged right per kind |")
-    print("|---|---|---|---|---|---|---|")
+    print("| verdict | accuracy | good rows accepted | bad rows judged bad | gender gap | race gap | race gap: 90 % "
+          "interval · chance alone (median, 1 in 20) | judged right per kind |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, bad in verdicts.items():
         correct = bad == bad_label
         per_kind = defaultdict(list)
@@ -66,8 +64,11 @@ def main(argv=None):
                 per_kind[kind].append(right)
         kinds_text = " · ".join(f"{kind.replace('_', ' ')} {np.mean(v):.2f}"
                                 for kind, v in sorted(per_kind.items(), key=lambda kv: -np.mean(kv[1])))
+        spread = gap_uncertainty(correct, race, photos)
         print(f"| {name} | {correct.mean():.3f} | {(~bad[~bad_label]).mean():.3f} | {bad[bad_label].mean():.3f} | "
-              f"{_gap(correct, gender):.3f} | {_gap(correct, race):.3f} | {kinds_text} |")
+              f"{largest_gap(correct, gender):.3f} | {largest_gap(correct, race):.3f} | "
+              f"{spread['interval'][0]:.3f}–{spread['interval'][1]:.3f} · {spread['chance'][0]:.3f}, "
+              f"{spread['chance'][1]:.3f} | {kinds_text} |")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """Re-compute every figure of a model card on any dataset split, and draw the plots.
 
     python -m pixelperfect.evaluation --model models/quality --dataset data/faces --split test \
-        --output reports/quality [--update-card]
+        [--output reports/quality]
+
+Accuracy gaps between age, gender and race groups come with their sampling uncertainty (`gap_uncertainty`): with a
+few hundred photos a group, gaps of several points arise between groups that differ in nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from .models import Classifier
 from .training import TASKS, Task, load_any_dataset, open_image, score
 
 AGE_BANDS = ((0, 12, "0-12"), (13, 29, "13-29"), (30, 49, "30-49"), (50, 69, "50-69"), (70, 200, "70+"))
+MIN_GROUP_ROWS = 30  # a smaller group is too small for a gap to mean anything
+RESAMPLES = 1000
 
 
 def task_of(model) -> Task:
@@ -33,6 +38,45 @@ def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> 
              "confidence": float(confidence[index == b].mean()) if (index == b).any() else None,
              "accuracy": float(correct[index == b].mean()) if (index == b).any() else None}
             for b in range(bins)]
+
+
+def largest_gap(correct: np.ndarray, groups: list[str]) -> float:
+    """The largest difference in the share judged right between two groups (of at least `MIN_GROUP_ROWS` rows;
+    "unknown" left out)."""
+    return _gap_between(np.asarray(correct, float), np.asarray(groups), np.ones(len(correct)))
+
+
+def _gap_between(right: np.ndarray, groups: np.ndarray, rows: np.ndarray) -> float:
+    """`largest_gap` from sums: ``right`` and ``rows`` per unit (a row or a photo), ``groups`` the unit's group."""
+    rates = []
+    for name in np.unique(groups):
+        chosen = groups == name
+        if name != "unknown" and rows[chosen].sum() >= MIN_GROUP_ROWS:
+            rates.append(right[chosen].sum() / rows[chosen].sum())
+    return float(max(rates) - min(rates)) if rates else 0.0
+
+
+def gap_uncertainty(correct: np.ndarray, groups: list[str], photos: list, resamples: int = RESAMPLES,
+                    seed: int = 0) -> dict:
+    """How much of `largest_gap` sampling alone could make.
+
+    A photo's rows (the original and its degraded copy) are judged alike more often than two photos' are, so both
+    figures draw whole source photos (``photos``: each row's photo; a row's group is its photo's):
+
+    * ``interval``: the 5th and 95th percentiles of the gap over resamples of the photos (a bootstrap);
+    * ``chance``: the median and the 95th percentile of the gap when the groups are shuffled across the photos,
+      that is between groups of the same sizes that differ in nothing but chance.
+    """
+    _, first, photo_of_row = np.unique(np.asarray(photos), return_index=True, return_inverse=True)
+    rows = np.bincount(photo_of_row).astype(float)
+    right = np.bincount(photo_of_row, weights=np.asarray(correct, float))
+    group_of_photo = np.asarray(groups)[first]
+    rng = np.random.default_rng(seed)
+    drawn = rng.multinomial(len(rows), np.full(len(rows), 1 / len(rows)), size=resamples)
+    resampled = [_gap_between(right * counts, group_of_photo, rows * counts) for counts in drawn]
+    shuffled = [_gap_between(right, rng.permutation(group_of_photo), rows) for _ in range(resamples)]
+    return {"interval": [float(np.percentile(resampled, 5)), float(np.percentile(resampled, 95))],
+            "chance": [float(np.median(shuffled)), float(np.percentile(shuffled, 95))]}
 
 
 def evaluate_split(model, processor, split, batch_size: int = 64) -> dict:
@@ -84,11 +128,10 @@ def evaluate_split(model, processor, split, batch_size: int = 64) -> dict:
               "per_group": per_group, "per_defect_accuracy": per_defect, "calibration": calibration}
     if not task.multi_label:
         result["confusion"] = [[int(((truth == t) & (called == p)).sum()) for p in (False, True)] for t in (0, 1)]
-    # Groups of fewer than 30 photos are too small for a gap to mean anything.
-    result["group_gaps"] = {}
-    for kind, values in per_group.items():
-        accuracies = [v["accuracy"] for group, v in values.items() if v["count"] >= 30 and group != "unknown"]
-        result["group_gaps"][kind] = float(max(accuracies) - min(accuracies)) if accuracies else 0.0
+    photos = split["source"] if "source" in split.column_names else range(len(split))
+    result["group_gaps"] = {kind: largest_gap(correct, values) for kind, values in groups.items()}
+    result["group_gap_uncertainty"] = {kind: gap_uncertainty(correct, values, photos)
+                                       for kind, values in groups.items()}
     return result
 
 
@@ -161,7 +204,20 @@ def results_table(result: dict, previous: dict | None = None) -> str:
              for kind in result["group_gaps"]]
     header = "| metric | value | weights it replaced |\n|---|---|---|\n" if previous else "| metric | value |\n|---|---|\n"
     per_defect = " · ".join(f"{k} {v:.2f}" for k, v in result["per_defect_accuracy"].items() if v is not None)
-    return header + "\n".join(rows) + f"\n\nShare judged right, by kind of photo: {per_defect}\n"
+    return (header + "\n".join(rows) + f"\n\nShare judged right, by kind of photo: {per_defect}\n"
+            + (f"\n{gaps_sentence(result)}\n" if "group_gap_uncertainty" in result else ""))
+
+
+def gaps_sentence(result: dict) -> str:
+    """The largest gaps with their uncertainty (`gap_uncertainty`), in words."""
+    parts = []
+    for kind, gap in result["group_gaps"].items():
+        (low, high), (median, unusual) = (result["group_gap_uncertainty"][kind][key] for key in ("interval", "chance"))
+        parts.append(f"{kind} {gap:.3f} (90 % interval {low:.3f}–{high:.3f}; chance alone: {median:.3f}, "
+                     f"{unusual:.3f} or more 1 time in 20)")
+    return (f"Largest accuracy gaps between groups, with their sampling uncertainty (source photos resampled "
+            f"{RESAMPLES:,} times; \"chance alone\": the gap between groups of the same sizes shuffled across the "
+            f"photos): " + " · ".join(parts) + ".")
 
 
 def main(argv=None):

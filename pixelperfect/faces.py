@@ -2,8 +2,10 @@
 
 Detection is MediaPipe's BlazeFace and the landmarks its Face Mesh, both on LiteRT (`landmarks`). Short range
 reads the photo first; when it finds nothing, it reads the photo padded on every side (a face that fills the
-frame, as in a tight crop: on 600 UTKFace crops it found a face in 591 unpadded and 599 padded by 30 %); only
-then does full range look for small faces in a big photo. OpenCV's Haar cascades, used before, took 9 ms a face.
+frame, as in a tight crop: on 600 UTKFace crops it found a face in 591 unpadded and 599 padded by 30 %). When it
+still finds nothing, or only faces small in the frame, full range reads the photo, and its faces are taken when it
+finds any: it is the model for small faces, and short range, at the edge of what it sees, finds one and misses
+the next. OpenCV's Haar cascades, used before, took 9 ms a face.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ CUT_OFF_SHARE = 0.05
 # 4 tiles across (with their overlaps, 25 or fewer full-range passes at about 2 ms each).
 SMALLEST_TILE = 480
 MOST_TILES_ACROSS = 4
+# Short range's faces narrower than this share of the photo's longest side are small enough for full range to read
+# the photo too: on photos with two faces 0.12-0.15 of it across, short range found one and missed the other (a
+# test makes such a photo), and on GFPGAN's photo of two children it found one, loosely boxed (274 px for 168).
+SMALL_IN_FRAME = 0.25
 COMPARABLE_WIDTH = 0.6  # a second face this wide (share of the main one's width) makes "several faces"
 MIN_FACE_PIXELS = 80  # a face box narrower than this in the original photo is too small to judge or use
 # Framing of the training faces, measured on 400 UTKFace crops with Face Mesh (`Face.scale`): the crop's side
@@ -145,8 +151,8 @@ def detect_faces(image: np.ndarray) -> list[Face]:
         pad = round(PAD_SHARE * max(rgb.shape[:2]))
         padded = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
         faces = [_face(found, pad) for found in landmarks.detect(padded, landmarks.SHORT_RANGE)]
-    if not faces:  # small faces in a big photo
-        faces = [_face(found) for found in landmarks.detect(rgb, landmarks.FULL_RANGE)]
+    if not faces or max(face.width for face in faces) < SMALL_IN_FRAME * max(rgb.shape[:2]):  # small faces
+        faces = [_face(found) for found in landmarks.detect(rgb, landmarks.FULL_RANGE)] or faces
     if not faces and max(rgb.shape[:2]) > SMALLEST_TILE:  # smaller still: full range finds faces ≥ 16 of its 192 px
         tile = max(SMALLEST_TILE, max(rgb.shape[:2]) // MOST_TILES_ACROSS)
         faces = [_face(found) for found in landmarks.detect_tiled(rgb, tile)]

