@@ -205,7 +205,7 @@ def results_table(result: dict, previous: dict | None = None) -> str:
     header = "| metric | value | weights it replaced |\n|---|---|---|\n" if previous else "| metric | value |\n|---|---|\n"
     per_defect = " · ".join(f"{k} {v:.2f}" for k, v in result["per_defect_accuracy"].items() if v is not None)
     return (header + "\n".join(rows) + f"\n\nShare judged right, by kind of photo: {per_defect}\n"
-            + (f"\n{gaps_sentence(result)}\n" if "group_gap_uncertainty" in result else ""))
+            f"\n{gaps_sentence(result)}\n")
 
 
 def gaps_sentence(result: dict) -> str:

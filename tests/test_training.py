@@ -18,7 +18,7 @@ from PIL import Image
 from transformers import AutoConfig, pipeline
 
 from pixelperfect.defects import DEFECT_NAMES
-from pixelperfect.evaluation import gap_uncertainty, largest_gap
+from pixelperfect.evaluation import evaluate_split, gap_uncertainty, largest_gap
 from pixelperfect.models import Classifier
 from pixelperfect.training import METRICS_DIR
 
@@ -130,8 +130,6 @@ def test_rows_whose_image_cannot_be_decoded_are_skipped_and_counted(built_datase
 
 def test_the_figures_of_a_bfloat16_run_are_those_of_the_weights_it_stores(built_dataset, tmp_path):
     from datasets import load_from_disk
-
-    from pixelperfect.evaluation import evaluate_split
 
     model = train("defect", built_dataset, tmp_path / "model", "--bf16", "--use_cpu")
     stated = json.loads((model / "eval" / "results.json").read_text())
