@@ -20,46 +20,22 @@ import gradio as gr
 import numpy as np
 
 from pixelperfect import Analyzer, ImageError
-from pixelperfect.defects import DEFECT_NAMES, DEFECTS, apply_defect
+from pixelperfect.defects import DEFECT_NAMES, DEFECTS
+from pixelperfect.examples import build_examples
 from pixelperfect.images import MAX_MEGAPIXELS, MAX_UPLOAD_MB, load_image
 from pixelperfect.measures import GOOD_FROM, MEASURES, POOR_BELOW
 from pixelperfect.verdict import DEFAULT_PROFILE, DEFAULT_STRICTNESS, PROFILES, STRICTNESS, blocking, minor_issues
 
 analyzer = Analyzer()
 logger = logging.getLogger("pixelperfect.app")
-EXAMPLES_DIR = Path(os.environ.get("PIXELPERFECT_EXAMPLES_DIR", Path(tempfile.gettempdir()) / "pixelperfect-examples"))
+# A published Space ships its examples beside app.py; a checkout makes them once in a temporary folder.
+BUNDLED_EXAMPLES = Path(__file__).resolve().parent / "examples"
+EXAMPLES_DIR = Path(os.environ.get("PIXELPERFECT_EXAMPLES_DIR") or (
+    BUNDLED_EXAMPLES if BUNDLED_EXAMPLES.is_dir() else Path(tempfile.gettempdir()) / "pixelperfect-examples"))
 CACHE_SWEEP_S = 60  # files the page shows are deleted once a minute old, by a sweep every minute
 CACHE_MINUTES = 2 * CACHE_SWEEP_S // 60  # the longest any of them stays
 MAX_BATCH_PHOTOS = 64  # one /analyze_batch call holds a worker about a second at most (14 ms a face, batched)
 LEVEL_COLOURS = {"good": "#1a7f37", "fair": "#b7791f", "poor": "#c53030"}
-
-
-def build_examples(folder: Path = EXAMPLES_DIR) -> dict[str, str]:
-    """Two public-domain portraits, one with the head tilted, and one degraded copy per defect, written once to a
-    cache folder: {caption: path}."""
-    import skimage.data
-    from matplotlib import cbook
-    from PIL import Image
-
-    folder.mkdir(parents=True, exist_ok=True)
-    with Image.open(cbook.get_sample_data("grace_hopper.jpg")) as image:
-        grace = np.asarray(image.convert("RGB"))
-    height, width = grace.shape[:2]
-    tilt = cv2.getRotationMatrix2D((width / 2, height / 2), 15, 1.0)
-    photos = {"Grace Hopper": ("grace_hopper", grace),
-              "Astronaut (small face)": ("astronaut", skimage.data.astronaut()),
-              "Head tilted 15°": ("grace_hopper_tilted",
-                                  cv2.warpAffine(grace, tilt, (width, height), borderMode=cv2.BORDER_REPLICATE))}
-    for index, name in enumerate(DEFECT_NAMES):
-        photos[f"Defect: {name.replace('_', ' ')}"] = (f"grace_hopper_{name}",
-                                                       apply_defect(grace, name, 1, np.random.default_rng(index))[0])
-    paths = {}
-    for caption, (name, photo) in photos.items():
-        path = folder / f"{name}.png"
-        if not path.exists():
-            Image.fromarray(photo).save(path)
-        paths[caption] = str(path)
-    return paths
 
 
 _uploads_in_use: Counter = Counter()
@@ -319,7 +295,7 @@ def show(upload: dict | None, strictness: str = DEFAULT_STRICTNESS, profile: str
 
 # ---------------------------------------------------------------- the page
 
-DEFECT_TABLE = "\n".join(f"| {name.replace('_', ' ')} | {DEFECTS[name].description} |" for name in DEFECT_NAMES)
+DEFECT_TABLE = "\n".join(f"| {name.replace('_', ' ')} | {DEFECTS[name]} |" for name in DEFECT_NAMES)
 
 with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(CACHE_SWEEP_S, CACHE_SWEEP_S)) as demo:
     gr.Markdown("# PixelPerfect\nIs this face photo usable? Upload one, use your webcam or paste from the "
@@ -334,9 +310,10 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(CACHE_
             profile_choice = gr.Radio([(f"{name}: {text}", name) for name, text in PROFILES.items()],
                                       value=DEFAULT_PROFILE, label="Profile")
             check = gr.Button("Check photo", variant="primary")
-            examples = build_examples()
+            examples = build_examples(EXAMPLES_DIR)
             gr.Examples(examples=list(examples.values()), inputs=photo_input, example_labels=list(examples),
-                        label="Examples: two portraits, a tilted head and one copy with each defect",
+                        label="Examples: two portraits, a tilted head" + (
+                            " and one copy with each defect" if len(examples) > 3 else ""),
                         examples_per_page=11)
             gr.Markdown(f"Limits: {MAX_UPLOAD_MB} MB per file, {MAX_MEGAPIXELS} megapixels.")
         with gr.Column(scale=1):
@@ -379,4 +356,7 @@ QUEUE_LIMIT, QUEUE_SIZE = 2, 64
 demo.queue(default_concurrency_limit=QUEUE_LIMIT, max_size=QUEUE_SIZE)
 
 if __name__ == "__main__":
+    # Every model loads before the first request: nobody waits for it, and a model that cannot be found stops the
+    # start with its reason in the log, instead of every photo failing.
+    analyzer.analyze(examples["Grace Hopper"])
     demo.launch(mcp_server=True, footer_links=["api", "gradio"], max_file_size=f"{MAX_UPLOAD_MB}mb")

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pixelperfect.dataset import build, dataset_card, summary
+from pixelperfect.training.dataset import build, dataset_card, summary
 
 
 def main(argv=None):
@@ -41,10 +41,14 @@ def main(argv=None):
     print(summary(stats))
 
     if args.push_to_hub:
-        from huggingface_hub import DatasetCard
+        from huggingface_hub import HfApi
 
-        dataset.push_to_hub(args.push_to_hub, private=args.private)
-        DatasetCard(card).push_to_hub(args.push_to_hub, repo_type="dataset")
+        from pixelperfect.training.release import Repo, upload, write_dataset
+
+        with tempfile.TemporaryDirectory(prefix="pixelperfect-dataset-") as folder:
+            repo = Repo(args.push_to_hub, "dataset", Path(folder))
+            write_dataset(args.output, repo)  # as publish.py uploads it: Parquet shards and the card
+            upload(repo, HfApi(), private=args.private)
         print(f"pushed to https://huggingface.co/datasets/{args.push_to_hub}")
 
 

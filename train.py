@@ -19,10 +19,10 @@ import torch
 from transformers import HfArgumentParser, Trainer, TrainingArguments, default_data_collator, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
-from pixelperfect.evaluation import evaluate_split, results_table, save_evaluation
-from pixelperfect.model_card import write_model_card
+from pixelperfect.training.evaluation import evaluate_split, results_table, save_evaluation
+from pixelperfect.training.model_card import write_model_card
 from pixelperfect.models import Classifier
-from pixelperfect.training import (DEFAULT_IMAGE_SIZE, TASKS, Collator, HeadOnly, apply_temperature,
+from pixelperfect.training.tasks import (DEFAULT_IMAGE_SIZE, TASKS, Collator, HeadOnly, apply_temperature,
                                    build_image_processor, build_model, fit_temperature, head_inputs,
                                    load_any_dataset, make_compute_metrics, make_transform)
 

@@ -18,7 +18,7 @@ from PIL import Image, ImageEnhance, ImageFilter
 from scipy import ndimage
 
 from pixelperfect import Analyzer
-from pixelperfect.dataset import is_monochrome, list_sources, read_face, split_of
+from pixelperfect.training.dataset import is_monochrome, list_sources, read_face, split_of
 
 
 def _pil(function):

@@ -13,11 +13,11 @@ its error. Exits non-zero only when nothing could be read.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from .batch import ENGINES, OUTPUT_SUFFIXES, SHARD_SIZE, list_photos, score
+from .batch import ENGINES, OUTPUT_SUFFIXES, SHARD_SIZE, list_photos, require, score
+from .sources import named_source
 from .verdict import DEFAULT_PROFILE, DEFAULT_STRICTNESS, PROFILES, STRICTNESS
 
 
@@ -48,9 +48,14 @@ def main(argv=None) -> int:
 
     from .analysis import summary_line
 
-    photos = list_photos(args.paths, args.recursive)
-    settings = {"quality": args.quality_model or os.environ.get("PIXELPERFECT_QUALITY_MODEL"),
-                "defect": args.defect_model or os.environ.get("PIXELPERFECT_DEFECT_MODEL"),
+    try:
+        if args.output and args.output.suffix == ".parquet":
+            require("pyarrow", "Writing Parquet")
+        photos = list_photos(args.paths, args.recursive)
+    except ValueError as error:  # a listing without a path column, or a package the runtime leaves out
+        parser.error(str(error))
+    settings = {"quality": args.quality_model or named_source("quality"),  # as the driver sees them
+                "defect": args.defect_model or named_source("defect"),
                 "strictness": args.strictness, "profile": args.profile}
 
     def show(record: dict) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .checks import CHECKS
-from .measures import MEASURES, _calibration
+from .measures import MEASURES, calibration
 from .verdict import Reason
 
 
@@ -68,7 +68,7 @@ def side(name: str, value: float) -> str:
     """Whether a raw value is on the low or the high side of what good photos show."""
     measure = MEASURES[name]
     if measure.better == "middle":
-        return "low" if value < _calibration()["measures"][name]["centre"] else "high"
+        return "low" if value < calibration()["measures"][name]["centre"] else "high"
     return "low" if measure.better == "higher" else "high"
 
 

@@ -17,7 +17,8 @@ from .defects import DEFECT_NAMES
 from .faces import KEYPOINTS, FaceResult, face_square, find_face, resized
 from .images import load_image
 from .measures import measure
-from .models import DEFAULT_DEFECT, DEFAULT_QUALITY, Classifier
+from .models import Classifier
+from .sources import classifier_source
 from .verdict import blocking, judge, minor_issues, profile_name, strictness_level
 
 DEFECT_THRESHOLD = 0.5
@@ -63,17 +64,18 @@ def found_defects(defects: dict[str, float]) -> list[str]:
 class Analyzer:
     """Analyse face photos with the bundled models, or others given as local folders or Hub ids.
 
-    ``Analyzer()`` uses ``models/quality`` and ``models/defect`` (or the ``PIXELPERFECT_QUALITY_MODEL``
-    and ``PIXELPERFECT_DEFECT_MODEL`` environment variables); models load on first use. ``profile`` is
-    ``photo`` (technical quality, the default) or ``id`` (the ID-photo checks decide too).
+    ``Analyzer()`` uses ``models/quality`` and ``models/defect``, or what the ``PIXELPERFECT_QUALITY_MODEL`` and
+    ``PIXELPERFECT_DEFECT_MODEL`` environment variables or a Space's ``models.json`` name (`sources`); models load
+    on first use. ``profile`` is ``photo`` (technical quality, the default) or ``id`` (the ID-photo checks decide
+    too).
     """
 
     def __init__(self, quality: str | None = None, defect: str | None = None, strictness: str | None = None,
                  profile: str | None = None):
         self.strictness = strictness_level(strictness).name
         self.profile = profile_name(profile)
-        self.quality_source = quality or DEFAULT_QUALITY
-        self.defect_source = defect or DEFAULT_DEFECT
+        self.quality_source = quality or classifier_source("quality")
+        self.defect_source = defect or classifier_source("defect")
         self._quality: Classifier | None = None
         self._defect: Classifier | None = None
         # Requests arrive on several threads; the models must load once, and transformers' lazy

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -67,6 +68,7 @@ _datasets: dict = {}
 def _open_dataset(location: str):
     """The dataset at ``location`` (a `save_to_disk` folder or a Hub id) with undecoded images, opened once."""
     if location not in _datasets:
+        require("datasets", f"Reading the dataset {location}")
         from datasets import DatasetDict, Image, load_dataset, load_from_disk
 
         found = load_from_disk(location) if Path(location).is_dir() else load_dataset(location)
@@ -81,6 +83,7 @@ def _listing(path: Path) -> list[Photo]:
         with path.open(newline="") as handle:
             rows = list(csv.DictReader(handle))
     else:
+        require("pyarrow", f"Reading the listing {path}")
         import pyarrow.parquet as parquet
 
         rows = parquet.read_table(path).to_pylist()
@@ -112,6 +115,13 @@ def list_photos(locations: list[str], recursive: bool = False) -> list[Photo]:
         else:
             photos.append(Photo(str(path), path=str(path)))
     return list({photo.key: photo for photo in photos}.values())
+
+
+def require(module: str, task: str) -> None:
+    """Datasets and Parquet files need packages the runtime (requirements.txt) leaves out: say so before starting."""
+    if importlib.util.find_spec(module) is None:
+        raise ValueError(f"{task} needs the `{module}` package, which requirements.txt leaves out: "
+                         f"pip install {module} (or pip install -r requirements-train.txt)")
 
 
 def _digest(data: bytes) -> str:

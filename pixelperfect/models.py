@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 
 import numpy as np
 import torch
-
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-DEFAULT_QUALITY = os.environ.get("PIXELPERFECT_QUALITY_MODEL", str(MODELS_DIR / "quality"))
-DEFAULT_DEFECT = os.environ.get("PIXELPERFECT_DEFECT_MODEL", str(MODELS_DIR / "defect"))
 # Opt-in: on CPUs with AVX-512 BF16 bfloat16 autocast runs the backbone about 1.7 times as fast, with
 # probabilities a few thousandths off float32's; elsewhere it is emulated and slower, so float32 stays the default.
 BFLOAT16 = os.environ.get("PIXELPERFECT_BFLOAT16", "") == "1"

@@ -11,22 +11,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skimage.data
-from matplotlib import cbook
 from PIL import Image
 
 import degrade
+from pixelperfect import examples
 from pixelperfect.faces import crop_face, detect_faces
 
 
 @pytest.fixture(scope="session")
 def astronaut() -> np.ndarray:
-    return skimage.data.astronaut()
+    return examples.astronaut()
 
 
 @pytest.fixture(scope="session")
 def grace_hopper() -> np.ndarray:
-    with Image.open(cbook.get_sample_data("grace_hopper.jpg")) as image:
-        return np.asarray(image.convert("RGB"))
+    return examples.grace_hopper()
 
 
 @pytest.fixture(scope="session")

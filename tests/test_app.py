@@ -12,8 +12,9 @@ import pytest
 from PIL import Image
 
 from pixelperfect import Analyzer, ImageError
-from pixelperfect.defects import DEFECT_NAMES, apply_defect
+from pixelperfect.defects import DEFECT_NAMES
 from pixelperfect.measures import MEASURES
+from pixelperfect.training.degradations import apply_defect
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -129,3 +129,22 @@ try:
 finally:
     ray.shutdown()
 """
+
+
+def test_without_the_training_packages_datasets_and_parquet_are_refused_before_scoring(folder, tmp_path, monkeypatch,
+                                                                                        capsys):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",  # as in a Space, which installs requirements.txt only
+                        lambda name, *args: None if name in ("pyarrow", "datasets") else find_spec(name, *args))
+    with pytest.raises(SystemExit) as parquet:
+        cli.main([str(folder), "--output", str(tmp_path / "results.parquet")])
+    assert parquet.value.code == 2 and "Writing Parquet needs the `pyarrow` package" in capsys.readouterr().err
+    dataset = tmp_path / "dataset"
+    Dataset.from_dict({"image": [str(folder / "grace.jpg")]}).cast_column("image", ImageFeature()).save_to_disk(
+        str(dataset))
+    with pytest.raises(SystemExit):
+        cli.main([str(dataset)])
+    assert "needs the `datasets` package" in capsys.readouterr().err
+    assert not (tmp_path / "results.parquet").exists()

@@ -7,8 +7,9 @@ from PIL import Image
 
 import degrade
 from pixelperfect.checks import run_checks
-from pixelperfect.dataset import make_rows, parse_utkface_name, split_of
-from pixelperfect.defects import DEFECT_NAMES, crisp, portrait_mode, studio_backdrop
+from pixelperfect.training.dataset import make_rows, parse_utkface_name, split_of
+from pixelperfect.defects import DEFECT_NAMES
+from pixelperfect.training.degradations import crisp, portrait_mode, studio_backdrop
 from pixelperfect.faces import find_face, subject_mask
 from pixelperfect.measures import measure
 

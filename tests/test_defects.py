@@ -4,7 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
-from pixelperfect.defects import DEFECT_NAMES, DEFECTS, SEVERITIES, apply_defect, benign, degrade, skin_distance
+from pixelperfect.advice import DEFECT_ADVICE
+from pixelperfect.defects import DEFECT_NAMES, DEFECTS
+from pixelperfect.measures import skin_distance
+from pixelperfect.training.degradations import DEGRADATIONS, SEVERITIES, apply_defect, benign, degrade
 
 SEEDS = (0, 1, 2)
 
@@ -78,7 +81,7 @@ def test_defect_moves_its_property_with_severity(face_crops, defect, variant, pr
 @pytest.mark.parametrize("defect", DEFECT_NAMES)
 def test_every_variant_is_visible_and_worse_when_severe(face_crops, defect):
     face = face_crops["grace_hopper"]
-    for variant in DEFECTS[defect].variants:
+    for variant in DEGRADATIONS[defect].variants:
         mild = mean_over_seeds(face, defect, variant.name, 0, damage, face)
         severe = mean_over_seeds(face, defect, variant.name, 2, damage, face)
         assert mild >= 1.5, f"{defect}/{variant.name} mild is invisible ({mild:.2f})"
@@ -149,11 +152,12 @@ def test_benign_processing_never_looks_defective(face_crops):
         assert face.mean() - dark.mean() > 45  # the mildest under-exposure is well beyond any benign change
 
 
-def test_registry_covers_the_eight_classes_with_descriptions():
+def test_every_defect_has_a_meaning_recipes_and_advice():
     assert DEFECT_NAMES == ("blur", "noise", "exposure", "compression", "low_resolution", "color",
                             "transmission", "other")
-    for defect in DEFECTS.values():
-        assert defect.description and len(defect.variants) >= 3
+    assert set(DEGRADATIONS) == set(DEFECT_ADVICE) == set(DEFECT_NAMES)
+    for name in DEFECT_NAMES:
+        assert DEFECTS[name] and len(DEGRADATIONS[name].variants) >= 3
 
 
 def test_recipes_handle_odd_sizes():
@@ -161,6 +165,6 @@ def test_recipes_handle_odd_sizes():
     for shape in ((37, 53, 3), (256, 180, 3)):
         image = rng.integers(0, 256, shape, dtype=np.uint8)
         for defect in DEFECT_NAMES:
-            for variant in DEFECTS[defect].variants:
+            for variant in DEGRADATIONS[defect].variants:
                 out, _ = apply_defect(image, defect, 2, np.random.default_rng(1), variant.name)
                 assert out.shape == shape and out.dtype == np.uint8, (defect, variant.name)

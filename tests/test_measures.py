@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pixelperfect.defects import apply_defect
 from pixelperfect.measures import MEASURES, level, measure
+from pixelperfect.training.degradations import apply_defect
 
 # (measure, defect, variant): the measure's score must fall as the defect grows, to "poor" when severe.
 WATCHES = [

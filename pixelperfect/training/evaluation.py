@@ -1,6 +1,6 @@
 """Re-compute every figure of a model card on any dataset split, and draw the plots.
 
-    python -m pixelperfect.evaluation --model models/quality --dataset data/faces --split test \
+    python -m pixelperfect.training.evaluation --model models/quality --dataset data/faces --split test \
         [--output reports/quality]
 
 Accuracy gaps between age, gender and race groups come with their sampling uncertainty (`gap_uncertainty`): with a
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .models import Classifier
-from .training import TASKS, Task, load_any_dataset, open_image, score
+from ..models import Classifier
+from .tasks import TASKS, Task, load_any_dataset, open_image, score
 
 AGE_BANDS = ((0, 12, "0-12"), (13, 29, "13-29"), (30, 49, "30-49"), (50, 69, "50-69"), (70, 200, "70+"))
 MIN_GROUP_ROWS = 30  # a smaller group is too small for a gap to mean anything

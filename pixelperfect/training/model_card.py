@@ -82,7 +82,7 @@ Labels: {", ".join(f"`{label}`" for label in labels)}.
 {figures}
 Re-compute them, with plots (reliability diagram, {"confusion matrix" if task == "quality" else "per-defect F1"},
 accuracy by age band, gender and race):
-`python -m pixelperfect.evaluation --model {output_dir} --dataset {dataset} --split test`
+`python -m pixelperfect.training.evaluation --model {output_dir} --dataset {dataset} --split test`
 
 ## Intended use and limits
 - For checking face photos before they are used: photo ID, profile and listing uploads. Feed a face crop
