@@ -1,11 +1,13 @@
-"""Milliseconds per 200x200 face, stage by stage and end to end, beside BRISQUE on the same images.
+"""Milliseconds per 200x200 face, stage by stage and end to end, beside BRISQUE on the same images; and where the
+time goes for uploads of each size, from a phone's 12 MP JPEG down to a face crop.
 
-    python -m benchmarks.speed [--faces ../shared/utkface/images] [--count 64] [--batch 32]
+    python -m benchmarks.speed [--faces ../shared/utkface/images] [--count 64] [--batch 32] [--uploads-only]
 
-Prints a Markdown table (p50 / p95 per face). Not a test: timings depend on the machine.
+Prints Markdown tables (p50 / p95 per face; medians of 5 per upload size). Not a test: timings depend on the machine.
 """
 
 import argparse
+import io
 import time
 from pathlib import Path
 
@@ -14,9 +16,14 @@ import torch
 
 from pixelperfect import Analyzer
 from pixelperfect.checks import run_checks
-from pixelperfect.faces import crop_face, detect_faces, find_face, read_mesh
+from pixelperfect.examples import grace_hopper
+from pixelperfect.faces import crop_face, detect_faces, face_square, find_face, read_mesh, resized
 from pixelperfect.images import load_image
 from pixelperfect.measures import measure
+from pixelperfect.verdict import STRICTNESS, judge
+
+UPLOADS = {"12 MP JPEG (4000×2667)": (4000, 2667), "4 MP JPEG (2500×1667)": (2500, 1667),
+           "1 MP JPEG (1250×833)": (1250, 833), "face crop (200×200)": None}
 
 
 def timed(function, items, repeat_per_item=1):
@@ -57,12 +64,76 @@ class Brisque:
         return self.model.score(image)
 
 
+def upload(size: tuple[int, int] | None) -> bytes:
+    """A portrait as a phone stores it: Grace Hopper enlarged to ``size`` in a landscape frame, JPEG q92; or her
+    face crop."""
+    from PIL import Image
+
+    portrait = grace_hopper()
+    if size is None:
+        image = Image.fromarray(crop_face(portrait, find_face(portrait).main))
+    else:
+        width, height = size
+        image = Image.new("RGB", size, (118, 112, 104))
+        person = Image.fromarray(portrait).resize((round(height * 512 / 600), height), Image.Resampling.BICUBIC)
+        image.paste(person, ((width - person.width) // 2, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def stages(analyzer: Analyzer, data: bytes) -> dict[str, float]:
+    """Milliseconds of each stage of `Analyzer.analyze` for one upload, run as it runs them."""
+    quality, defect = analyzer.quality_model, analyzer.defect_model
+    times, start = {}, time.perf_counter()
+
+    def lap(name):
+        nonlocal start
+        now = time.perf_counter()
+        times[name] = (now - start) * 1000
+        start = now
+
+    photo = load_image(data)
+    lap("decode")
+    found = find_face(photo)
+    lap("detection + landmarks")
+    checks = run_checks(photo, found)
+    lap("ID checks")
+    square = face_square(photo, found.main)
+    bars = measure(square)
+    lap("measures")
+    _, defect_probabilities = quality.predict_pixels_with(defect, quality.pixels([resized(square)]))
+    lap("models")
+    defects = {name: float(defect_probabilities[0, defect.labels.index(name)]) for name in defect.labels}
+    judge(defects, bars, found.outcome, found.message, STRICTNESS["standard"], checks)
+    lap("verdict")
+    return times
+
+
+def uploads_table(analyzer: Analyzer, repeats: int = 5) -> str:
+    lines = ["| upload | size | decode | detection + landmarks | ID checks | measures | models | verdict | "
+             "**end to end** (`Analyzer.analyze(bytes)`) |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, size in UPLOADS.items():
+        data = upload(size)
+        analyzer.analyze(data)  # warm
+        parts = [stages(analyzer, data) for _ in range(repeats)]
+        whole = timed(analyzer.analyze, [data] * repeats)
+        medians = [np.median([part[stage] for part in parts]) for stage in parts[0]]
+        lines.append(f"| {name} | {len(data) / 1e6:.1f} MB | " + " | ".join(f"{m:.1f}" for m in medians)
+                     + f" | **{np.median(whole):.1f}** |")
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", type=Path, default=Path("../shared/utkface/images"))
     parser.add_argument("--count", type=int, default=64)
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--uploads-only", action="store_true", help="only the table per upload size")
     args = parser.parse_args()
+    if args.uploads_only:
+        print(uploads_table(Analyzer()))
+        return
     files = sorted(args.faces.glob("*.jpg"))[:: max(1, len(list(args.faces.glob("*.jpg"))) // args.count)][:args.count]
     encoded = [f.read_bytes() for f in files]
     arrays = [load_image(data) for data in encoded]
@@ -107,6 +178,7 @@ def main():
     timings = {name: (single, batched) for name, single, batched in rows}
     end_to_end, brisque_times = timings["**end to end** (Analyzer)"][1], rows[-1][1]
     print(f"\nEnd to end batched / BRISQUE (p50): {np.median(end_to_end) / np.median(brisque_times):.2f}")
+    print(f"\nWhere the time goes, per upload size (ms, median of 5):\n\n{uploads_table(analyzer)}")
 
 
 if __name__ == "__main__":

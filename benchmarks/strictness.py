@@ -50,7 +50,7 @@ def main(argv=None):
 
     verdicts = {"quality model alone": np.array([r.quality_model_p_bad >= 0.5 for r in reports])}
     for name, level in STRICTNESS.items():
-        verdicts[name] = np.array([judge(r.quality_model_p_bad, r.defects, r.measures, r.face["outcome"],
+        verdicts[name] = np.array([judge(r.defects, r.measures, r.face["outcome"],
                                          r.face["message"], level).verdict == "bad" for r in reports])
     print(f"{len(keep)} rows of {args.dataset} [{args.split}]\n")
     print("| verdict | accuracy | good rows accepted | bad rows judged bad | gender gap | race gap | race gap: 90 % "

@@ -27,7 +27,7 @@ DEFECT_THRESHOLD = 0.5
 @dataclass
 class Report:
     verdict: str  # "good" or "bad", from all the evidence at the chosen strictness
-    p_bad: float  # the probability behind the verdict (`pixelperfect.verdict`)
+    p_bad: float  # the weight of the strongest evidence against the photo (`pixelperfect.verdict`)
     usable: bool  # good quality and exactly one face, clearly in the frame (under ``id``, every check passed)
     reasons: list[dict]  # why: {kind, name, weight, blocking, text}; blocking ones make the photo bad
     defects: dict[str, float]  # probability of every defect, also for good photos
@@ -37,7 +37,7 @@ class Report:
     checks: dict[str, dict] = field(default_factory=dict)  # {name: {value, limit, passed, message}} (`checks`)
     profile: str = "photo"  # "photo": technical quality; "id": the checks decide too
     strictness: str = "standard"
-    quality_model_p_bad: float = 0.0  # the quality model's own p_bad, one piece of the evidence
+    quality_model_p_bad: float = 0.0  # the quality model's own p_bad: information, not evidence (`verdict`)
     size: list[int] = field(default_factory=list)  # [width, height] of the photo as analysed
 
     def to_dict(self) -> dict:
@@ -131,7 +131,7 @@ class Analyzer:
             # alike).
             bars = measure(square)
             checks = run_checks(photo, result)
-            judgement = judge(float(bad), defects, bars, result.outcome, result.message, level,
+            judgement = judge(defects, bars, result.outcome, result.message, level,
                               checks if profile == "id" else None)
             reasons = list(judgement.reasons)
             reports.append(Report(

@@ -17,6 +17,10 @@ MAX_UPLOAD_MB = 25
 MAX_MEGAPIXELS = 40
 MIN_SIDE = 32
 WORKING_SIDE = 2048  # larger photos are shrunk on decoding: enough for any face, and bounded memory
+# A JPEG is decoded by libjpeg at the largest reduction (1/2, 1/4, 1/8) that keeps its long side at least this long:
+# a 12 MP phone photo decodes at 2000 × 1333 instead of in full and then shrunk, about 8 times faster, and a face a
+# tenth of its width still has 200 pixels.
+DRAFT_SIDE = 1600
 
 
 # How image files begin: a file that starts like one but cannot be opened is damaged, not "not an image".
@@ -68,7 +72,9 @@ def _from_bytes(data: bytes) -> np.ndarray:
             raise ImageError(f"The image is {megapixels:.0f} megapixels; the limit is {MAX_MEGAPIXELS}. "
                              "Upload a smaller photo.")
         if image.format == "JPEG":  # let libjpeg decode at a reduced size: faster and bounded in memory
-            image.draft("RGB", (WORKING_SIDE, WORKING_SIDE))
+            # draft() keeps both sides at least as large as asked, so ask in the photo's own proportions.
+            longest = max(image.size)
+            image.draft("RGB", tuple(-(-side * DRAFT_SIDE // longest) for side in image.size))
         try:
             image.seek(0)  # the first frame of an animation
             image.load()

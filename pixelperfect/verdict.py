@@ -1,11 +1,8 @@
-"""The verdict: every piece of evidence that a photo is bad, weighed together, so that "bad" always says why.
+"""The verdict: every piece of evidence that a photo is bad, each judged on its own, so that "bad" always says why.
 
-Evidence comes from three places, each as a probability-like weight (0–1) with a name a person can act on:
+Evidence comes from four places, each as a probability-like weight (0–1) with a name a person can act on:
 
-* **defects** — the defect model's probability for each defect. The quality model's p_bad backs a defect up
-  (raises its weight towards p_bad) only where the defect model sees at least ``SUPPORT`` of it: on its own the
-  quality model cannot say what is wrong, and on sharp professional portraits, unlike anything it was trained on,
-  it is often confidently wrong;
+* **defects** — the defect model's probability for each defect, as it is;
 * **the bars that judge softness** (`DECIDING_MEASURES`: clarity at the face's own resolution, and resolution;
   ``lenient`` counts clarity only, so a small face passes if it is sharp and at least ``MIN_FACE_PIXELS`` wide) —
   the weak spot of the models, which see every face at 168 px. A bar's weight is 0.5 at the edge of its poor
@@ -17,10 +14,16 @@ Evidence comes from three places, each as a probability-like weight (0–1) with
 * **the ID-photo checks** (`pixelperfect.checks`), under the ``id`` `PROFILES` only: each failed check weighs 1,
   and so does a face whose landmarks could not be read, since then nothing can be checked.
 
-``p_bad = 1 − Π(1 − weight)``: the photo is bad when any evidence, or several together, make it likely enough
-for the chosen `Strictness`. A bad verdict names its strongest evidence and every other piece that reaches
-``MINOR`` of the threshold; on a good photo such evidence is a *minor issue*. Suggestions follow the named reasons
+A photo is bad when one piece of evidence, **by itself**, reaches the chosen `Strictness`'s threshold, and
+``p_bad`` is the weight of the strongest piece: every blocking reason states evidence that alone makes the photo
+bad at that level, in the words of that evidence (a defect the defect model gives 37 % is never called the cause).
+Weaker evidence from ``MINOR`` of the threshold is named as a *minor issue*. Suggestions follow the named reasons
 only.
+
+The quality model's own p_bad is not evidence: on real portraits unlike its training faces it is often confidently
+wrong (it called 8 of 179 sharp real portraits bad before #23's retrain, 4 after), and where it is right, a defect or
+a bar mostly says so too, and can say what is wrong (README, *On real photos*). It stays in the report as ``quality_model_p_bad``. Before, it raised
+any defect the defect model gave 25 % or more towards its own p_bad, and a 37 % "transmission" became a 75 % reason.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ import numpy as np
 from .images import ImageError
 from .measures import GOOD_FROM, MEASURES, POOR_BELOW
 
-SUPPORT = 0.25  # the defect probability from which the quality model's p_bad counts in full for that defect
 DECIDING_MEASURES = tuple(name for name, measure in MEASURES.items() if measure.decides)
 MINOR = 0.5  # a share of the threshold: weaker evidence than this on a good photo is not mentioned
 UNJUDGEABLE_FACES = ("none", "too_small")  # no face, or too few pixels to judge one: the photo is bad
@@ -41,7 +43,7 @@ UNJUDGEABLE_FACES = ("none", "too_small")  # no face, or too few pixels to judge
 @dataclass(frozen=True)
 class Strictness:
     name: str
-    threshold: float  # p_bad from which a photo is bad
+    threshold: float  # the weight from which one piece of evidence makes a photo bad
     framing_bad: bool  # several faces or a face cut off make the photo bad, not only unusable
     bars: tuple[str, ...]  # the deciding bars that count at this level
     description: str
@@ -117,17 +119,12 @@ def bar_weight(score: float) -> float:
     return float(np.interp(score, [0.0, POOR_BELOW, GOOD_FROM], [1.0, 0.5, 0.0]))
 
 
-def evidence(quality_p_bad: float, defects: dict[str, float], measures: dict[str, dict], face_outcome: str,
-             face_message: str, level: Strictness, checks: dict[str, dict] | None = None,
-             ) -> list[tuple[str, str, float, str]]:
-    """(kind, name, weight, text) for everything that speaks against the photo; ``checks`` (`checks.run_checks`)
-    count only when given, as the ``id`` profile gives them."""
-    found = []
-    for name, probability in defects.items():
-        backed = quality_p_bad * min(1.0, probability / SUPPORT)
-        weight = max(probability, backed)
-        # The text quotes the defect model's own probability, as the page's defect bars show it.
-        found.append(("defect", name, weight, f"{name.replace('_', ' ')} ({probability:.0%} likely)"))
+def evidence(defects: dict[str, float], measures: dict[str, dict], face_outcome: str, face_message: str,
+             level: Strictness, checks: dict[str, dict] | None = None) -> list[tuple[str, str, float, str]]:
+    """(kind, name, weight, text) for everything that speaks against the photo, strongest first; ``checks``
+    (`checks.run_checks`) count only when given, as the ``id`` profile gives them."""
+    found = [("defect", name, probability, f"{name.replace('_', ' ')} ({probability:.0%} likely)")
+             for name, probability in defects.items()]
     for name in level.bars:
         result = measures[name]
         found.append(("measure", name, bar_weight(result["score"]),
@@ -142,20 +139,16 @@ def evidence(quality_p_bad: float, defects: dict[str, float], measures: dict[str
     return sorted(found, key=lambda item: -item[2])
 
 
-def judge(quality_p_bad: float, defects: dict[str, float], measures: dict[str, dict], face_outcome: str,
-          face_message: str, level: Strictness, checks: dict[str, dict] | None = None) -> Judgement:
-    found = evidence(quality_p_bad, defects, measures, face_outcome, face_message, level, checks)
-    p_bad = 1.0 - float(np.prod([1.0 - weight for _, _, weight, _ in found]))
-    bad = p_bad >= level.threshold
-    reasons = []
-    for rank, (kind, name, weight, text) in enumerate(found):
-        # A bad photo's reasons: its strongest evidence, and any other strong enough to mention; on a good photo
-        # that evidence is a minor issue. Face problems are always named.
-        blocking = bad and (rank == 0 or weight >= MINOR * level.threshold) and weight > 0
-        if blocking or weight >= MINOR * level.threshold or kind == "face":
-            reasons.append(Reason(kind, name, round(weight, 4), blocking, text))
-    reasons.sort(key=lambda reason: (not reason.blocking, -reason.weight))
-    return Judgement("bad" if bad else "good", round(p_bad, 4), tuple(reasons))
+def judge(defects: dict[str, float], measures: dict[str, dict], face_outcome: str, face_message: str,
+          level: Strictness, checks: dict[str, dict] | None = None) -> Judgement:
+    found = evidence(defects, measures, face_outcome, face_message, level, checks)
+    p_bad = max((weight for _, _, weight, _ in found), default=0.0)
+    # Blocking: each piece that makes the photo bad by itself. Minor: weaker pieces worth naming, and face problems,
+    # which are always named.
+    reasons = [Reason(kind, name, round(weight, 4), weight >= level.threshold, text)
+               for kind, name, weight, text in found
+               if weight >= MINOR * level.threshold or kind == "face"]
+    return Judgement("bad" if p_bad >= level.threshold else "good", round(p_bad, 4), tuple(reasons))
 
 
 def soft_bars(measures: dict[str, dict]) -> list[str]:

@@ -20,7 +20,7 @@ def random_evidence(rng):
     """Model outputs, bars and face outcomes of every kind, from clean to hopeless."""
     defects = {name: float(rng.beta(0.3, 2.0)) for name in DEFECT_NAMES}
     measures = {name: {"value": 1.0, "score": float(rng.uniform(0, 100)), "level": "good"} for name in MEASURES}
-    return float(rng.uniform()), defects, measures, str(rng.choice(FACE_OUTCOMES))
+    return defects, measures, str(rng.choice(FACE_OUTCOMES))
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +30,17 @@ def evidence_samples():
 
 
 def test_a_bad_verdict_always_names_its_reason_and_a_good_one_never_blocks(evidence_samples):
-    for quality, defects, measures, face in evidence_samples:
+    for defects, measures, face in evidence_samples:
         for level in LEVELS:
-            judgement = judge(quality, defects, measures, face, "face message", level)
+            judgement = judge(defects, measures, face, "face message", level)
             blocking = [reason for reason in judgement.reasons if reason.blocking]
             assert (judgement.verdict == "bad") == bool(blocking) == (judgement.p_bad >= level.threshold)
+            # Every blocking reason makes the photo bad by itself, and a defect is quoted at its own probability.
+            assert all(reason.weight >= level.threshold for reason in blocking)
+            for reason in judgement.reasons:
+                if reason.kind == "defect":
+                    assert reason.weight == pytest.approx(defects[reason.name], abs=1e-4)
+                    assert f"({defects[reason.name]:.0%} likely)" in reason.text
             # A defect the model is sure of never passes silently: it makes the photo bad or is a minor issue.
             for name, probability in defects.items():
                 if probability >= 0.5:
@@ -44,7 +50,7 @@ def test_a_bad_verdict_always_names_its_reason_and_a_good_one_never_blocks(evide
 def test_strictness_levels_order_their_verdicts(evidence_samples):
     bad_counts = []
     for level in LEVELS:
-        verdicts = [judge(*sample[:3], sample[3], "", level).verdict == "bad" for sample in evidence_samples]
+        verdicts = [judge(*sample, "", level).verdict == "bad" for sample in evidence_samples]
         bad_counts.append(sum(verdicts))
         if len(bad_counts) > 1:  # whatever a milder level rejects, a stricter one rejects too
             assert all(now or not before for before, now in zip(previous, verdicts))
@@ -52,14 +58,25 @@ def test_strictness_levels_order_their_verdicts(evidence_samples):
     assert bad_counts[0] < bad_counts[1] < bad_counts[2]
 
 
-def test_the_quality_model_alone_cannot_fail_a_photo():
-    """The false alarms on sharp portraits: p_bad high, every defect unlikely, every bar good."""
-    quiet = {name: 0.02 for name in DEFECT_NAMES}
+def test_a_defect_below_half_is_never_the_stated_cause_of_a_bad_photo(face_crops, monkeypatch):
+    """The false alarm a person could see was false: the quality model sure the photo is bad, the defect model giving
+    "transmission" 37 %. Neither makes it bad; at strict, where 37 % is enough by itself, it is named at 37 %."""
     good_bars = {name: {"value": 1.0, "score": 90.0, "level": "good"} for name in MEASURES}
-    judgement = judge(0.98, quiet, good_bars, "one", "", strictness_level("standard"))
-    assert judgement.verdict == "good" and not judgement.reasons
-    backed = judge(0.9, {**quiet, "blur": 0.3}, good_bars, "one", "", strictness_level("standard"))
-    assert backed.verdict == "bad" and [r.name for r in backed.reasons if r.blocking] == ["blur"]
+    unsure = {**{name: 0.02 for name in DEFECT_NAMES}, "transmission": 0.37}
+    standard = judge(unsure, good_bars, "one", "", strictness_level("standard"))
+    assert standard.verdict == "good" and standard.p_bad == pytest.approx(0.37)
+    assert [(r.name, r.blocking) for r in standard.reasons] == [("transmission", False)]  # a minor issue
+    strict = judge(unsure, good_bars, "one", "", strictness_level("strict"))
+    assert strict.verdict == "bad" and strict.reasons[0].text == "transmission (37% likely)"
+
+    # Through the Analyzer: whatever the quality model says, it alone decides nothing.
+    analyzer = Analyzer()
+    sure = analyzer.analyze(face_crops["grace_hopper"])
+    quality = analyzer.quality_model
+    monkeypatch.setattr(quality, "_probabilities", lambda logits: np.tile([0.02, 0.98], (len(logits), 1)))
+    alarmed = analyzer.analyze(face_crops["grace_hopper"])
+    assert alarmed.quality_model_p_bad == pytest.approx(0.98)
+    assert (alarmed.verdict, alarmed.p_bad, alarmed.reasons) == (sure.verdict, sure.p_bad, sure.reasons)
 
 
 def test_unknown_strictness_is_a_clear_error():
@@ -134,6 +151,8 @@ def test_the_real_photo_benchmark_runs_on_a_folder_like_the_yardstick(tmp_path, 
     printed = capsys.readouterr().out
     summary = real.summary(by_level["standard"])
     assert summary["good accepted"] == (2, 2) and summary["low quality flagged"] == (1, 1)
-    assert summary["bad verdicts with a reason"][0] == summary["bad verdicts with a reason"][1] >= 1
+    assert summary["bad verdicts believable"][0] == summary["bad verdicts believable"][1] >= 1
     assert len(summary["p_bad along the series"]) == 3
-    assert "grace_enlarged.png | bad | no |" in printed and "| standard | all | 2/2 (1.00) | 1/1 (1.00)" in printed
+    assert summary["auc"] == 1.0  # the enlarged thumbnail's p_bad is above both sharp photos'
+    assert "grace_enlarged.png | bad | no |" in printed
+    assert "| standard | all | 2/2 (1.00, 0.34–1.00) | 1/1 (1.00, 0.21–1.00) (1) |" in printed

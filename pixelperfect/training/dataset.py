@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from ..defects import DEFECT_NAMES, DEFECTS
-from ..faces import find_face, subject_mask
+from ..faces import find_face
 from ..measures import measure
 from ..verdict import soft_bars
 from .degradations import COMBINATIONS, DEGRADATIONS, SEVERITIES, benign, camera_variant, degrade
@@ -140,10 +140,9 @@ def below_floor(image: np.ndarray) -> list[str]:
     return soft_bars(measure(image))
 
 
-def person(face: np.ndarray) -> np.ndarray | None:
-    """The subject mask of a source face (`faces.subject_mask`), or None when Face Mesh cannot read it."""
-    found = find_face(face)
-    return subject_mask(face.shape, found.mesh) if found.mesh is not None else None
+def mesh_of(face: np.ndarray) -> np.ndarray | None:
+    """Face Mesh's points on a source face, or None when it cannot read them."""
+    return find_face(face).mesh
 
 
 def make_rows(task: tuple[int, str, str, int]) -> list[dict] | None:
@@ -156,7 +155,7 @@ def make_rows(task: tuple[int, str, str, int]) -> list[dict] | None:
         return None
     meta = parse_utkface_name(source_name)
     camera_rng = np.random.default_rng([seed, index, 2])  # its own stream: the other rows stay as they were
-    taken, camera_recipe = camera_variant(face, lambda: person(face), camera_rng)  # "camera …" (CAMERA_RECIPE)
+    taken, camera_recipe = camera_variant(face, lambda: mesh_of(face), camera_rng)  # "camera …" (CAMERA_RECIPE)
     good, good_recipe = benign(taken, np.random.default_rng([seed, index, 0]))
     if camera_recipe:
         good_recipe = f"{camera_recipe} + {good_recipe}"
@@ -301,8 +300,11 @@ own resolution, or the resolution bar in its poor band) give no good row, only t
 `below floor (…) + …`): labelled good, such faces taught the models that a soft face is fine.
 {sum(stats.camera.values())} good rows first get what a modern camera does to a good photo (recipe `camera …`):
 {', '.join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(stats.camera.items()))} — a background blurred as in
-portrait mode or replaced by a plain studio backdrop (the face, found with Face Mesh, untouched), or a phone's
-stronger sharpening — so that crisp faces and soft backgrounds are known to be good.
+portrait mode, with the bright discs of lights behind (bokeh), replaced by a plain studio backdrop, a white wall or a
+bright window, by window blinds or a striped or tiled wall, or lit from behind with a glow around the person (the
+face, found with Face Mesh, untouched); glasses drawn at the eyes; or a phone's stronger sharpening — so that crisp
+faces, soft, bright or busy backgrounds, back light and glasses are known to be good, and regular lines that are not
+damage are not taken for transmission errors.
 
 ## Licence and source
 The images come from [UTKFace](https://susanqq.github.io/UTKFace/), which is available for

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image, ImageFile
 
 from ..defects import DEFECT_NAMES
+from ..faces import MESH_KEYPOINTS, subject_mask
 from ..measures import distance_from_skin, mean_ab, middle_of, skin_distance
 
 SEVERITIES = ("mild", "moderate", "severe")
@@ -587,26 +588,30 @@ def benign(image: RGB, rng: np.random.Generator):
     return np.ascontiguousarray(out, dtype=np.uint8), "benign " + (" ".join(steps) if steps else "none")
 
 
-# ---------------------------------------------------------------- what modern cameras do to good photos
-# UTKFace's good faces are soft web crops; a phone or studio portrait is crisper and often has a soft or plain
-# background. These variants make such photos good examples too, so that crisp is never taken for processed and
-# a soft background is never taken for a blurred face. ``subject`` is 1 on the person, 0 on the background
-# (`faces.subject_mask`); the variants that change the background need it.
+# ---------------------------------------------------------------- what real good portraits look like
+# UTKFace's good faces are soft web crops; a phone or studio portrait is crisper, often has a soft, plain, bright or
+# busy background, back light, or glasses. These variants make such photos good examples too, so that none of it is
+# taken for a defect: crisp for processed, a soft background for a blurred face, window blinds or a patterned wall
+# for transmission errors, bokeh and back light for flare or haze, glasses frames for damage. ``mesh`` gives Face
+# Mesh's points on the photo (`faces.find_face`); the face itself is left as it was, but for the frames of glasses.
 
 
 def _feathered(subject: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(subject.astype(np.float32), (0, 0), 2.0)[..., np.newaxis]
 
 
-def portrait_mode(image: RGB, subject: np.ndarray, rng: np.random.Generator):
+def _on_background(image: RGB, mesh: np.ndarray, background: np.ndarray) -> RGB:
+    keep = _feathered(subject_mask(image.shape, mesh))
+    return _round(keep * image + (1 - keep) * background)
+
+
+def portrait_mode(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
     """The background blurred as a phone's portrait mode does; the face stays as sharp as it was."""
     sigma = rng.uniform(3.0, 8.0)
-    keep = _feathered(subject)
-    out = keep * image + (1 - keep) * cv2.GaussianBlur(image, (0, 0), sigma)
-    return _round(out), f"portrait_mode sigma={sigma:.1f}"
+    return _on_background(image, mesh, cv2.GaussianBlur(image, (0, 0), sigma)), f"portrait_mode sigma={sigma:.1f}"
 
 
-def studio_backdrop(image: RGB, subject: np.ndarray, rng: np.random.Generator):
+def studio_backdrop(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
     """A plain studio backdrop, dark, light or grey, lit a little brighter behind the head than at the edges."""
     tone = rng.choice(["dark", "light", "grey"])
     level = {"dark": rng.uniform(10, 45), "light": rng.uniform(205, 245), "grey": rng.uniform(110, 170)}[tone]
@@ -615,31 +620,134 @@ def studio_backdrop(image: RGB, subject: np.ndarray, rng: np.random.Generator):
     ys, xs = np.mgrid[0:height, 0:width]
     falloff = 1 - 0.15 * np.hypot((xs - width / 2) / width, (ys - height / 3) / height)
     backdrop = np.clip(level * tint * falloff[..., np.newaxis], 0, 255)
-    keep = _feathered(subject)
-    return _round(keep * image + (1 - keep) * backdrop), f"studio_backdrop {tone}={level:.0f}"
+    return _on_background(image, mesh, backdrop), f"studio_backdrop {tone}={level:.0f}"
 
 
-def crisp(image: RGB, subject: np.ndarray | None, rng: np.random.Generator):
+def crisp(image: RGB, mesh: np.ndarray | None, rng: np.random.Generator):
     """A modern camera's sharpening: stronger than the benign touch-up, the crisp look of a phone portrait."""
     sigma, amount = rng.uniform(0.8, 1.5), rng.uniform(0.6, 1.2)
     blurred = cv2.GaussianBlur(image, (0, 0), sigma)
     return cv2.addWeighted(image, 1 + amount, blurred, -amount, 0), f"crisp sigma={sigma:.1f} amount={amount:.2f}"
 
 
-CAMERA_VARIANTS: dict[str, Callable] = {"portrait_mode": portrait_mode, "studio_backdrop": studio_backdrop,
-                                        "crisp": crisp}
-CAMERA_SHARE = 0.3  # of good rows, shared equally by the variants that apply
+def bright_background(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
+    """High key: a white studio wall or a bright window behind the person, partly blown out, the face as it was."""
+    height, width = image.shape[:2]
+    level = rng.uniform(225, 255)
+    backdrop = np.full((height, width, 3), level, np.float32) * rng.uniform(0.97, 1.0, 3)
+    if rng.random() < 0.5:  # a window: its frame's bars darker, the panes blown out
+        bars = rng.uniform(60, 160)
+        step = int(rng.integers(width // 3, width))
+        for x in range(int(rng.integers(0, step)), width, step):
+            backdrop[:, x:x + max(2, width // 40)] = bars
+        backdrop = cv2.GaussianBlur(backdrop, (0, 0), rng.uniform(1.0, 3.0))
+        recipe = f"bright_background window={level:.0f}"
+    else:
+        recipe = f"bright_background wall={level:.0f}"
+    return _on_background(image, mesh, backdrop), recipe
 
 
-def camera_variant(image: RGB, find_subject: Callable[[], np.ndarray | None], rng: np.random.Generator):
-    """One camera variant for a share of good photos, or the photo as it is. ``find_subject`` gives the subject
-    mask, asked for only when a variant is drawn (it runs Face Mesh); without a mask only the variants that leave
-    the background alone apply."""
+def bokeh(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
+    """A blurred background with the bright discs a wide-open lens makes of lights behind the person."""
+    height, width = image.shape[:2]
+    background = cv2.GaussianBlur(image, (0, 0), rng.uniform(4.0, 9.0)).astype(np.float32)
+    lights = np.zeros((height, width), np.float32)
+    for _ in range(int(rng.integers(6, 25))):
+        centre = (int(rng.integers(0, width)), int(rng.integers(0, height)))
+        cv2.circle(lights, centre, int(rng.integers(3, max(4, width // 14))), float(rng.uniform(0.3, 0.9)), -1,
+                   cv2.LINE_AA)
+    lights = cv2.GaussianBlur(lights, (0, 0), 1.0)[..., np.newaxis]
+    colour = rng.choice([(255, 240, 200), (255, 255, 255), (255, 210, 150), (200, 220, 255)])
+    background = background * (1 - lights) + np.array(colour, np.float32) * lights
+    return _on_background(image, mesh, background), "bokeh"
+
+
+def patterned_background(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
+    """Window blinds, a striped or tiled wall behind the person: regular lines that are not transmission damage."""
+    height, width = image.shape[:2]
+    period = int(rng.integers(5, 24))
+    if period % 8 == 0:  # an 8-pixel grid would look like JPEG blocks, which is another defect
+        period += 1
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    kind = rng.choice(["blinds", "stripes", "tiles"])
+    if kind == "blinds":
+        wave = ((ys % period) < period * rng.uniform(0.5, 0.8)).astype(np.float32)
+    elif kind == "stripes":
+        angle = rng.uniform(0, np.pi)
+        wave = 0.5 + 0.5 * np.sin(2 * np.pi * (xs * np.cos(angle) + ys * np.sin(angle)) / period)
+    else:
+        wave = (((ys % period) < 2) | ((xs % period) < 2)).astype(np.float32)
+    dark, light = np.sort(rng.uniform(30, 240, (2, 3)), axis=0).astype(np.float32)
+    pattern = dark + (light - dark) * cv2.GaussianBlur(wave, (0, 0), 0.7)[..., np.newaxis]
+    if rng.random() < 0.5:  # lit through the blinds, the room behind shows through
+        pattern = 0.6 * pattern + 0.4 * image
+    return _on_background(image, mesh, pattern), f"patterned_background {kind} period={period}"
+
+
+def back_light(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
+    """The sun or a lamp behind the person: a bright, partly clipped background and a glow around the head and
+    shoulders, with the face itself exposed well (as a camera exposing for the face, or a fill flash, gives)."""
+    subject = subject_mask(image.shape, mesh).astype(np.float32)
+    gain = rng.uniform(1.4, 2.4)
+    background = np.clip(image.astype(np.float32) * gain + rng.uniform(20, 60), 0, 255)
+    outline = cv2.GaussianBlur(subject, (0, 0), image.shape[1] / 30) - subject  # just outside the person
+    glow = np.clip(outline * 3, 0, 1)[..., np.newaxis] * rng.uniform(60, 140)
+    return _on_background(image, mesh, np.clip(background + glow, 0, 255)), f"back_light gain={gain:.1f}"
+
+
+_THICK_FRAMES = np.array([(20, 20, 20), (45, 30, 20), (75, 48, 30), (30, 30, 42), (110, 70, 40)], np.float32)
+_THIN_FRAMES = np.array([(175, 175, 180), (190, 160, 95), (100, 100, 108), (60, 60, 60)], np.float32)
+
+
+def glasses(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
+    """Glasses drawn on the face at Face Mesh's eyes: thin metal or thick frames, the bridge and the temples, and
+    sometimes a faint reflection on the lenses."""
+    out = image.copy()
+    right, left = (mesh[list(MESH_KEYPOINTS[eye]), :2].mean(axis=0) for eye in ("right_eye", "left_eye"))
+    distance = float(np.linalg.norm(left - right))
+    angle = float(np.degrees(np.arctan2(*(left - right)[::-1])))
+    axes = (round(distance * rng.uniform(0.38, 0.5)), round(distance * rng.uniform(0.26, 0.36)))
+    thick = rng.random() < 0.5
+    width = max(1, round(distance * (rng.uniform(0.035, 0.06) if thick else rng.uniform(0.012, 0.025))))
+    palette = _THICK_FRAMES if thick else _THIN_FRAMES
+    colour = tuple(float(c) for c in np.clip(palette[int(rng.integers(len(palette)))] + rng.normal(0, 6, 3), 0, 255))
+    if rng.random() < 0.35:  # a faint reflection across each lens
+        shine = np.zeros(image.shape[:2], np.float32)
+        for centre in (right, left):
+            cv2.ellipse(shine, tuple(np.round(centre).astype(int)), axes, angle, 0, 360, 1.0, -1, cv2.LINE_AA)
+        ys, xs = np.mgrid[0:image.shape[0], 0:image.shape[1]]
+        band = (np.sin((xs + ys) / max(distance * 0.25, 1.0)) > 0.6).astype(np.float32)
+        alpha = cv2.GaussianBlur(shine * band, (0, 0), 1.5)[..., np.newaxis] * rng.uniform(0.15, 0.35)
+        out = _round(out * (1 - alpha) + 255 * alpha)
+    for centre, outward in ((right, right - left), (left, left - right)):
+        point = tuple(np.round(centre).astype(int))
+        cv2.ellipse(out, point, axes, angle, 0, 360, colour, width, cv2.LINE_AA)
+        edge = centre + outward / distance * axes[0]
+        cv2.line(out, tuple(np.round(edge).astype(int)), tuple(np.round(edge + outward * 0.3).astype(int)), colour,
+                 width, cv2.LINE_AA)
+    inner_right = right + (left - right) / distance * axes[0]
+    inner_left = left + (right - left) / distance * axes[0]
+    cv2.line(out, tuple(np.round(inner_right).astype(int)), tuple(np.round(inner_left).astype(int)), colour, width,
+             cv2.LINE_AA)
+    return out, f"glasses {'thick' if thick else 'thin'} width={width}"
+
+
+CAMERA_VARIANTS: dict[str, Callable] = {
+    "portrait_mode": portrait_mode, "studio_backdrop": studio_backdrop, "crisp": crisp,
+    "bright_background": bright_background, "bokeh": bokeh, "patterned_background": patterned_background,
+    "back_light": back_light, "glasses": glasses}
+NEEDS_NO_FACE = ("crisp",)  # the only variant that does not need Face Mesh's points
+CAMERA_SHARE = 0.5  # of good rows, shared equally by the variants that apply
+
+
+def camera_variant(image: RGB, find_mesh: Callable[[], np.ndarray | None], rng: np.random.Generator):
+    """One camera variant for a share of good photos, or the photo as it is. ``find_mesh`` gives Face Mesh's points,
+    asked for only when a variant is drawn (it runs Face Mesh); without them only `crisp` applies."""
     if rng.random() >= CAMERA_SHARE:
         return image, None
-    subject = find_subject()
-    names = [name for name in CAMERA_VARIANTS if subject is not None or name == "crisp"]
-    out, recipe = CAMERA_VARIANTS[names[int(rng.integers(len(names)))]](image, subject, rng)
+    mesh = find_mesh()
+    names = [name for name in CAMERA_VARIANTS if mesh is not None or name in NEEDS_NO_FACE]
+    out, recipe = CAMERA_VARIANTS[names[int(rng.integers(len(names)))]](image, mesh, rng)
     return np.ascontiguousarray(out, dtype=np.uint8), "camera " + recipe
 
 
