@@ -4,9 +4,9 @@
 
 The faces are UTKFace originals of the dataset's test split (black-and-white ones left out); each is analysed
 as it is (re-saved as JPEG q90: the "clean" row) and after each degradation below, made with Pillow, SciPy or
-NumPy only — not with `pixelperfect.training.degradations` or the libraries it uses (OpenCV, Albumentations). Prints a Markdown
-table: the share judged bad, and the share where the defect model names the expected defect. Not a test: it
-measures how far the recipes generalise.
+NumPy only — not with `pixelperfect.training.degradations` or the libraries it uses (OpenCV, Albumentations).
+Prints a Markdown table: the share judged bad, and the share where the defect model names the expected defect.
+Not a test: it measures how far the recipes generalise.
 """
 
 import argparse

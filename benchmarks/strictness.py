@@ -5,7 +5,8 @@
 Every row is analysed once (face, bars, both models); the verdict is then formed at each level from the same
 evidence (`pixelperfect.verdict.judge`). Prints, per level: accuracy against the rows' good/bad labels, good rows
 accepted, bad rows judged bad, the share judged right per defect, and the largest accuracy gap across gender and
-race groups, the race gap's 90 % interval and what chance alone gives (`pixelperfect.training.evaluation.gap_uncertainty`).
+race groups, the race gap's 90 % interval and what chance alone gives
+(`pixelperfect.training.evaluation.gap_uncertainty`).
 The quality model's own accuracy (p_bad ≥ 0.5) is the first line, for comparison.
 """
 

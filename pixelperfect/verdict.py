@@ -22,8 +22,9 @@ only.
 
 The quality model's own p_bad is not evidence: on real portraits unlike its training faces it is often confidently
 wrong (it called 8 of 179 sharp real portraits bad before #23's retrain, 4 after), and where it is right, a defect or
-a bar mostly says so too, and can say what is wrong (README, *On real photos*). It stays in the report as ``quality_model_p_bad``. Before, it raised
-any defect the defect model gave 25 % or more towards its own p_bad, and a 37 % "transmission" became a 75 % reason.
+a bar mostly says so too, and can say what is wrong (README, *On real photos*). It stays in the report as
+``quality_model_p_bad``. Before, it raised any defect the defect model gave 25 % or more towards its own p_bad, and a
+37 % "transmission" became a 75 % reason.
 """
 
 from __future__ import annotations

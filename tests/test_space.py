@@ -90,10 +90,12 @@ from pixelperfect.sources import face_model_folder
 quality, defect, dataset, folders = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 photos = [grace_hopper(), astronaut()]
 by_id = [report.to_dict() for report in Analyzer(quality=quality, defect=defect).analyze_batch(photos)]
-by_folder = [report.to_dict() for report in Analyzer(quality=folders["quality"], defect=folders["defect"]).analyze_batch(photos)]
+by_folder = [report.to_dict()
+             for report in Analyzer(quality=folders["quality"], defect=folders["defect"]).analyze_batch(photos)]
 crop = Image.open(folders["crop"])
 labels = lambda scores: [(s["label"], round(s["score"], 5)) for s in scores]
-pipelines = [labels(pipeline("image-classification", model=name)(crop, top_k=8)) for name in (defect, folders["defect"])]
+pipelines = [labels(pipeline("image-classification", model=name)(crop, top_k=8))
+             for name in (defect, folders["defect"])]
 from huggingface_hub import snapshot_download
 import datasets
 pulled = datasets.load_dataset(snapshot_download(dataset, repo_type="dataset"))

