@@ -2,6 +2,7 @@
 
     python -m benchmarks.load [--requests 500] [--concurrency 8] [--url http://127.0.0.1:7860]
     python -m benchmarks.load --queue-limits 1 2 4     # the app's queue concurrency limit, one run each
+    python -m benchmarks.load --uploads [--requests 40]  # per upload size (12 MP, 1 MP, face crop), concurrency 1 and 8
 
 Without --url it starts app.demo on a free local port itself, once per queue limit asked for.
 Prints errors, latency p50/p95 and throughput. Not a test: the figures depend on the machine.
@@ -16,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+UPLOAD_SIZES = ("12 MP JPEG (4000×2667)", "1 MP JPEG (1250×833)", "face crop (200×200)")
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -25,11 +28,17 @@ def main():
     parser.add_argument("--faces", type=Path, default=Path("../shared/utkface/images"))
     parser.add_argument("--queue-limits", type=int, nargs="+",
                         help="run the local app with each of these queue concurrency limits (default: the app's)")
+    parser.add_argument("--uploads", action="store_true",
+                        help="a portrait per upload size, at concurrency 1 and 8, instead of UTKFace faces")
     args = parser.parse_args()
-    print("| requests | concurrency | queue limit | errors | p50 ms | p95 ms | throughput req/s |")
-    print("|---|---|---|---|---|---|---|")
+    if args.uploads:
+        print("| upload | requests | concurrency | queue limit | errors | p50 ms | p95 ms | throughput req/s |")
+        print("|---|---|---|---|---|---|---|---|")
+    else:
+        print("| requests | concurrency | queue limit | errors | p50 ms | p95 ms | throughput req/s |")
+        print("|---|---|---|---|---|---|---|")
     if args.url:
-        run(args, args.url, "?")
+        measure(args, args.url, "?")
         return
     import app
 
@@ -38,43 +47,60 @@ def main():
             app.demo.queue(default_concurrency_limit=limit, max_size=app.QUEUE_SIZE)
         app.demo.launch(prevent_thread_lock=True, quiet=True)
         try:
-            run(args, app.demo.local_url, limit or app.QUEUE_LIMIT)
+            measure(args, app.demo.local_url, limit or app.QUEUE_LIMIT)
         finally:
             app.demo.close()
 
 
-def run(args, url: str, limit):
+def measure(args, url: str, limit):
+    if not args.uploads:
+        print(run(url, utkface_photos(args.faces), args.requests, args.concurrency, limit))
+        return
+    from benchmarks.speed import UPLOADS, upload
+
+    folder = Path(tempfile.mkdtemp())
+    for name in UPLOAD_SIZES:
+        path = folder / f"{UPLOADS[name] and 'x'.join(map(str, UPLOADS[name])) or 'crop'}.jpg"
+        path.write_bytes(upload(UPLOADS[name]))
+        for concurrency in (1, 8):
+            print(f"| {name} " + run(url, [path], args.requests, concurrency, limit))
+
+
+def utkface_photos(faces: Path) -> list[Path]:
+    photos = sorted(faces.glob("*.jpg"))[:50]
+    if photos:
+        return photos
+    from matplotlib import cbook  # no shared faces here: use the package's portrait
+
+    path = Path(tempfile.mkdtemp()) / "grace_hopper.jpg"
+    Image.open(cbook.get_sample_data("grace_hopper.jpg")).save(path)
+    return [path]
+
+
+def run(url: str, photos: list[Path], requests: int, concurrency: int, limit) -> str:
+    """One table row: ``requests`` calls of /analyze from ``concurrency`` client threads."""
     from gradio_client import Client, handle_file
 
-    photos = sorted(args.faces.glob("*.jpg"))[:50]
-    if not photos:  # no shared faces here: use the package's portrait
-        from matplotlib import cbook
-
-        path = Path(tempfile.mkdtemp()) / "grace_hopper.jpg"
-        Image.open(cbook.get_sample_data("grace_hopper.jpg")).save(path)
-        photos = [path]
-
-    clients = [Client(url, verbose=False) for _ in range(args.concurrency)]
+    clients = [Client(url, verbose=False) for _ in range(concurrency)]
+    clients[0].predict(handle_file(str(photos[0])), api_name="/analyze")  # the first call sets up the route
 
     def one(index):
         start = time.perf_counter()
         try:
-            clients[index % args.concurrency].predict(handle_file(str(photos[index % len(photos)])),
-                                                      api_name="/analyze")
+            clients[index % concurrency].predict(handle_file(str(photos[index % len(photos)])), api_name="/analyze")
             return time.perf_counter() - start, None
         except Exception as error:  # counted and reported, the load goes on
             return time.perf_counter() - start, repr(error)[:200]
 
     started = time.perf_counter()
-    with ThreadPoolExecutor(args.concurrency) as pool:
-        results = list(pool.map(one, range(args.requests)))
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(one, range(requests)))
     elapsed = time.perf_counter() - started
     latencies = np.array([r[0] for r in results]) * 1000
     errors = [r[1] for r in results if r[1]]
-    print(f"| {args.requests} | {args.concurrency} | {limit} | {len(errors)} | {np.percentile(latencies, 50):.0f} | "
-          f"{np.percentile(latencies, 95):.0f} | {args.requests / elapsed:.1f} |")
-    for error in sorted(set(errors))[:5]:
-        print("error:", error)
+    row = (f"| {requests} | {concurrency} | {limit} | {len(errors)} | {np.percentile(latencies, 50):.0f} | "
+           f"{np.percentile(latencies, 95):.0f} | {requests / elapsed:.1f} |")
+    return "\n".join([row] + [f"error: {error}" for error in sorted(set(errors))[:5]])
 
 
 if __name__ == "__main__":

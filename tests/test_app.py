@@ -77,16 +77,20 @@ def test_analyzer_accepts_every_input_kind_and_batches(analyzer, photos):
     assert [r.p_bad for r in reports] == pytest.approx([analyzer.analyze(decoded).p_bad] * len(inputs), abs=1e-3)
 
 
-def test_bfloat16_models_give_the_same_verdicts_and_defects(analyzer, photos):
-    fast = Analyzer()  # PIXELPERFECT_BFLOAT16=1 sets this for every model the process loads
+def test_bfloat16_models_give_the_same_verdicts_and_defects(grace_hopper, astronaut):
+    """bfloat16 is the default where the CPU has it (models.bfloat16_by_default): it must judge as float32 does."""
+    rng = np.random.default_rng(0)
+    faces = [grace_hopper, astronaut] + [apply_defect(face, defect, 2, rng)[0] for face in (grace_hopper, astronaut)
+                                         for defect in ("blur", "noise", "compression", "exposure")]
+    exact, fast = Analyzer(), Analyzer()
+    exact.quality_model.bfloat16 = exact.defect_model.bfloat16 = False
     fast.quality_model.bfloat16 = fast.defect_model.bfloat16 = True
-    for name in ("grace", "blurred"):
-        exact, quick = analyzer.analyze(photos[name]), fast.analyze(photos[name])
-        assert (quick.verdict, quick.found_defects) == (exact.verdict, exact.found_defects)
-        assert quick.p_bad == pytest.approx(exact.p_bad, abs=0.05)
-    assert analyzer.analyze(photos["blurred"]).verdict == "bad"  # so the comparison covers both verdicts
-    face = [np.array(Image.open(photos["grace"]).convert("RGB"))]
-    assert not np.array_equal(fast.defect_model.predict(face), analyzer.defect_model.predict(face))  # bfloat16 ran
+    judged = [(exact.analyze(face), fast.analyze(face)) for face in faces]
+    assert [(quick.verdict, quick.found_defects) for _, quick in judged] == [
+        (precise.verdict, precise.found_defects) for precise, _ in judged]
+    assert [quick.p_bad for _, quick in judged] == pytest.approx([precise.p_bad for precise, _ in judged], abs=0.05)
+    assert {precise.verdict for precise, _ in judged} == {"good", "bad"}  # so the comparison covers both verdicts
+    assert not np.array_equal(fast.defect_model.predict(faces[:1]), exact.defect_model.predict(faces[:1]))  # it ran
 
 
 def test_first_requests_arriving_together_load_the_models_once(photos):

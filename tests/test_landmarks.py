@@ -70,6 +70,39 @@ def test_sample_portraits_have_eyes_open_and_a_level_head(astronaut, grace_hoppe
         assert checks["eyes_open"]["passed"] and checks["roll"]["passed"] and checks["single_face"]["passed"]
 
 
+def eyes_painted_shut(photo: np.ndarray) -> np.ndarray:
+    """Each eye covered by the skin just below it, with a dark line where the lids would meet."""
+    mesh, shut = find_face(photo).mesh, photo.copy()
+    for outer, inner in ((33, 133), (362, 263)):
+        a, b = mesh[outer, :2], mesh[inner, :2]
+        centre, width = (a + b) / 2, float(np.linalg.norm(b - a))
+        below = (centre + (0, 0.6 * width)).astype(int)
+        skin = photo[below[1] - 2:below[1] + 3, below[0] - 2:below[0] + 3].reshape(-1, 3).mean(axis=0)
+        angle, middle = float(np.degrees(np.arctan2(*(b - a)[::-1]))), tuple(int(v) for v in centre)
+        cv2.ellipse(shut, middle, (int(0.6 * width), int(0.3 * width)), angle, 0, 360, skin.tolist(), -1)
+        cv2.ellipse(shut, middle, (int(0.5 * width), int(0.08 * width)), angle, 0, 180, (60, 40, 35),
+                    max(1, int(width / 15)))
+    return shut
+
+
+def test_eyes_painted_shut_fail_eyes_open_and_lips_apart_fail_mouth_closed(astronaut, grace_hopper):
+    for photo in (astronaut, grace_hopper):
+        assert checks_of(photo)["eyes_open"]["passed"]
+        assert not checks_of(eyes_painted_shut(photo))["eyes_open"]["passed"]
+    # Grace Hopper's lips are together; the astronaut smiles with her teeth showing, which an ID photo may not.
+    assert checks_of(grace_hopper)["mouth_closed"]["passed"] and not checks_of(astronaut)["mouth_closed"]["passed"]
+
+
+def test_every_check_names_its_ofiq_measure(grace_hopper):
+    ofiq = {"HeadPoseYaw", "HeadPosePitch", "HeadPoseRoll", "EyesOpen", "MouthClosed", "InterEyeDistance",
+            "LeftwardCropOfTheFaceImage", "RightwardCropOfTheFaceImage", "MarginAboveOfTheFaceImage",
+            "MarginBelowOfTheFaceImage", "SingleFacePresent", "BackgroundUniformity"}
+    named = {measure for check in CHECKS.values() for measure in check.ofiq.split(", ") if measure}
+    assert named == ofiq
+    assert {name: result["ofiq"] for name, result in checks_of(grace_hopper).items()} == {
+        name: check.ofiq for name, check in CHECKS.items()}
+
+
 def test_a_tilted_head_is_cropped_level(grace_hopper):
     upright = face_square(grace_hopper, find_face(grace_hopper).main)
     tilted = turned(grace_hopper, 20)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from benchmarks.space import publication, running_space, space_venv
 from pixelperfect import sources
-from pixelperfect.landmarks import FULL_RANGE, MESH_FILE, SHORT_RANGE
+from pixelperfect.landmarks import FULL_RANGE, IRIS_FILE, MESH_FILE, SHORT_RANGE
 from pixelperfect.training.release import publish, seed_hub_cache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +61,7 @@ def test_the_space_holds_the_runtime_its_examples_and_nothing_else(repos):
     assert card["models"] == [ids["quality"], ids["defect"], ids["face"]] and card["datasets"] == [ids["dataset"]]
     preloaded = {line.split()[0]: line.split()[1].split(",") for line in card["preload_from_hub"]}
     assert preloaded[ids["quality"]] == ["config.json", "model.safetensors", "preprocessor_config.json"]
-    assert set(preloaded[ids["face"]]) == {SHORT_RANGE.file, FULL_RANGE.file, MESH_FILE}
+    assert set(preloaded[ids["face"]]) == {SHORT_RANGE.file, FULL_RANGE.file, MESH_FILE, IRIS_FILE}
     assert f'Client("{ids["space"]}")' in (space / "README.md").read_text()
 
 

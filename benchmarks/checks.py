@@ -1,0 +1,88 @@
+"""The ID checks against faces labelled by eye (`benchmarks/labels/face_attributes.csv`).
+
+    python -m benchmarks.checks [--labels benchmarks/labels/face_attributes.csv] [--shared ../shared]
+
+For each check that a label speaks to, per group of photos (the 400 UTKFace faces, the 242 real photos): the
+labelled faces it fails (caught) and the others it passes, each with its 95 % Wilson interval, and the balanced
+accuracy (their mean). The limits were set on the UTKFace rows, so the real photos are the held-out group. Then how
+many of the 67 good portraits of `realphotos` fail each check. Prints Markdown; not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+from benchmarks.real import wilson
+from pixelperfect.checks import CHECKS, run_checks
+from pixelperfect.faces import find_face
+from pixelperfect.images import load_image
+
+# check → (label column, the value that means the check should fail)
+LABELLED = {"eyes_open": ("eyes_closed", "1"), "mouth_closed": ("mouth_open", "1")}
+
+
+def checked(labels: Path, shared: Path) -> list[tuple[dict, dict]]:
+    """Each labelled row with the checks' results on its photo (empty when no landmarks were read)."""
+    rows = []
+    for row in csv.DictReader(labels.open()):
+        photo = load_image(shared / row["file"])
+        rows.append((row, run_checks(photo, find_face(photo))))
+    return rows
+
+
+def group_of(file: str) -> str:
+    return "UTKFace (limits set here)" if file.startswith("utkface/") else "real photos (held out)"
+
+
+def accuracy_table(rows: list[tuple[dict, dict]]) -> str:
+    lines = ["| check | label | photos | caught (fails where labelled) | passed (where not) | balanced accuracy |",
+             "|---|---|---|---|---|---|"]
+    for name, (column, positive) in LABELLED.items():
+        for group in sorted({group_of(row["file"]) for row, _ in rows}, reverse=True):
+            judged = [(row[column] == positive, not checks[name]["passed"])
+                      for row, checks in rows if checks and group_of(row["file"]) == group]
+            positives = [fails for labelled, fails in judged if labelled]
+            negatives = [not fails for labelled, fails in judged if not labelled]
+            caught, passed = sum(positives), sum(negatives)
+            share = [done / total if total else float("nan")
+                     for done, total in ((caught, len(positives)), (passed, len(negatives)))]
+            intervals = [wilson(done, total) for done, total in ((caught, len(positives)), (passed, len(negatives)))]
+            lines.append(f"| `{name}` | `{column}` | {group} | {caught}/{len(positives)} "
+                         f"({intervals[0][0]:.2f}–{intervals[0][1]:.2f}) | {passed}/{len(negatives)} "
+                         f"({intervals[1][0]:.2f}–{intervals[1][1]:.2f}) | {sum(share) / 2:.3f} |")
+    return "\n".join(lines)
+
+
+def good_portraits_table(shared: Path) -> str:
+    folder = shared / "realphotos"
+    entries = [entry for entry in csv.DictReader((folder / "manifest.csv").open()) if entry["kind"] == "good"]
+    failed = {name: [] for name in CHECKS}
+    read = 0
+    for entry in entries:
+        photo = load_image(folder / entry["path"])
+        checks = run_checks(photo, find_face(photo))
+        read += bool(checks)
+        for name, result in checks.items():
+            if not result["passed"]:
+                failed[name].append(Path(entry["path"]).stem)
+    lines = [f"Good portraits of realphotos with landmarks: {read} of {len(entries)}", "",
+             "| check | fail | which |", "|---|---|---|"]
+    lines += [f"| `{name}` | {len(files)} | {', '.join(files[:6])}{' …' if len(files) > 6 else ''} |"
+              for name, files in failed.items()]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labels", type=Path, default=Path(__file__).parent / "labels" / "face_attributes.csv")
+    parser.add_argument("--shared", type=Path, default=Path("../shared"))
+    args = parser.parse_args(argv)
+    print(accuracy_table(checked(args.labels, args.shared)))
+    print()
+    print(good_portraits_table(args.shared))
+
+
+if __name__ == "__main__":
+    main()
