@@ -20,23 +20,20 @@ import cv2
 import numpy as np
 
 from . import landmarks
-from .faces import MESH_KEYPOINTS, Face, FaceResult, subject_mask
+from .faces import Face, FaceResult, subject_mask
+from .pose import head_pose
 
 # Face Mesh indices. "Right" is the person's right, on the left of the photo.
 # The iris model's lid points facing each other (upper, lower), and its two eye corners.
 LID_PAIRS, EYE_CORNER_POINTS = ((12, 4), (11, 3), (13, 5)), (0, 8)
 INNER_LIPS = ((13, 14), (82, 87), (312, 317), (81, 178), (311, 402))
-# The pose's zero: the eyes-to-mouth line leans forward in a face that looks straight at the camera (the mouth is
-# nearer the camera than the eyes). 5.5° is the median pitch of 400 UTKFace crops (aligned faces, most looking at
-# the camera); with it the 67 good portraits of the real-photo yardstick have a median pitch of -2.1°.
-NEUTRAL_PITCH = 5.5
 BACKGROUND_SCALE = 40  # the background is read with the face scaled to this many pixels (`Face.scale`)
 
 
 @dataclass
 class Geometry:
     """The main face (its key points taken from the mesh) and its landmarks in a photo, and what the checks
-    derive from them. Distances and roll are the `Face`'s own; yaw and pitch need the mesh's depth."""
+    derive from them. Distances are the `Face`'s own; the pose is fitted to the whole mesh, depth included."""
 
     face: Face
     mesh: np.ndarray  # 468 × 3, photo pixels (z on the same scale)
@@ -45,28 +42,15 @@ class Geometry:
     faces: int  # faces comparable in size to the main one (1 when it is alone)
     photo: np.ndarray  # RGB, for the background
 
-    def mesh_point(self, name: str) -> np.ndarray:
-        """A key point in 3-D: the mean of the mesh points `faces.MESH_KEYPOINTS` names for it."""
-        return self.mesh[list(MESH_KEYPOINTS[name])].mean(axis=0)
-
     @cached_property
     def eye_midpoint(self) -> np.ndarray:
         return (self.face.point("right_eye") + self.face.point("left_eye")) / 2
 
     @cached_property
     def pose(self) -> tuple[float, float, float]:
-        """(roll, yaw, pitch) in degrees: roll positive when the person's left eye is lower, yaw positive when
-        the nose points to the photo's right, pitch positive when the chin is up."""
-        right, left = self.mesh_point("right_eye"), self.mesh_point("left_eye")
-        across = left - right
-        across /= np.linalg.norm(across)
-        down = self.mesh_point("mouth") - (right + left) / 2
-        down -= across * (down @ across)
-        down /= np.linalg.norm(down)
-        back = np.cross(across, down)  # x right, y down, z away from the camera: points into the head
-        yaw = np.degrees(np.arctan2(-back[0], back[2]))
-        pitch = np.degrees(np.arctan2(back[1], np.hypot(back[0], back[2]))) - NEUTRAL_PITCH
-        return self.face.roll, float(yaw), float(pitch)
+        """(roll, yaw, pitch) in degrees (`pose.head_pose`): roll positive when the person's left eye is lower, yaw
+        positive when the nose points to the photo's right, pitch positive when the chin is up."""
+        return head_pose(self.mesh)
 
     def largest_gap(self, pairs) -> float:
         return max(float(np.linalg.norm((self.mesh[a] - self.mesh[b])[:2])) for a, b in pairs)

@@ -8,6 +8,7 @@ from pixelperfect import Analyzer
 from pixelperfect.checks import CHECKS, run_checks
 from pixelperfect.faces import face_square, find_face
 from pixelperfect.landmarks import FULL_RANGE, SHORT_RANGE, anchors, suppress
+from pixelperfect.pose import canonical_face, head_pose
 
 
 def turned(photo: np.ndarray, degrees: float) -> np.ndarray:
@@ -54,6 +55,24 @@ def test_yaw_changes_sign_when_the_photo_is_mirrored(grace_hopper):
     photo = head_turned(grace_hopper)
     yaw, mirrored = checks_of(photo)["yaw"]["value"], checks_of(np.ascontiguousarray(photo[:, ::-1]))["yaw"]["value"]
     assert yaw > 5 and mirrored < -5
+
+
+@pytest.mark.parametrize("roll, yaw, pitch", [(0, 0, 0), (5, 20, 0), (0, -30, 10), (-8, 10, -15)])
+def test_a_face_turned_in_3d_reads_back_its_angles(roll, yaw, pitch):
+    def rotation(axis: int, degrees: float) -> np.ndarray:  # right-handed, about x, y or z
+        cos, sin = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
+        first, second = (axis + 1) % 3, (axis + 2) % 3
+        turn = np.eye(3)
+        turn[[first, first, second, second], [first, second, first, second]] = cos, -sin, sin, cos
+        return turn
+
+    # In (x right, y down, z away): the nose, along -z, turns to the photo's right under a negative turn about y,
+    # and up (chin up) under a negative turn about x; the person's left eye drops under a positive turn about z.
+    turned = rotation(0, -pitch) @ rotation(1, -yaw) @ rotation(2, roll)
+    mesh = canonical_face() @ turned.T * 80 + (300, 200, 0)  # in pixels, somewhere in a photo
+    assert head_pose(mesh) == pytest.approx((roll, yaw, pitch), abs=1e-6)
+    nose_tip = mesh[1] - mesh.mean(axis=0)
+    assert np.sign(nose_tip[0]) == np.sign(yaw) or yaw == 0
 
 
 def test_face_size_scales_with_the_photo(grace_hopper):

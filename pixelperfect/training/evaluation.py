@@ -88,7 +88,8 @@ def evaluate_split(model, processor, split, batch_size: int = 64) -> dict:
     skipped = len(split) - len(readable)
     if skipped:
         split, images = split.select(readable), [images[row] for row in readable]
-    probabilities = Classifier(model, processor).predict(images, batch_size)
+    # float32 on every CPU, so that a card's figures do not depend on where they were computed
+    probabilities = Classifier(model, processor, bfloat16=False).predict(images, batch_size)
     defect_names = split.features["defects"].feature.names
     groups = {
         "age": [age_band(a) for a in split["age"]],

@@ -1,0 +1,48 @@
+"""Head pose from Face Mesh: the rotation that best turns the canonical face into this one.
+
+The canonical face (``canonical_face.json``) is the mean Face Mesh of 599 UTKFace crops, aligned to one another
+(generalised Procrustes, `pixelperfect.training.canonical_face`): faces that, most of them, look at the camera, so
+its pose is the zero. A face's pose is the rotation fitted over all 468 points (Kabsch), read as angles in the
+order head-pose benchmarks use (AFLW2000-3D: pitch, then yaw, then roll). Fitting all the points, rather than
+reading three of them, takes an eighth to a quarter off each angle's error there (`benchmarks/headpose.py`).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+CANONICAL_FACE_FILE = Path(__file__).with_name("canonical_face.json")
+
+
+@cache
+def canonical_face() -> np.ndarray:
+    return np.asarray(json.loads(CANONICAL_FACE_FILE.read_text())["points"], dtype=np.float64)
+
+
+def normalized(points: np.ndarray) -> np.ndarray:
+    """Mesh points centred on their mean and scaled to unit spread in the photo's plane (depth alike)."""
+    centred = points - points.mean(axis=0)
+    return centred / np.sqrt((centred[:, :2] ** 2).sum(axis=1).mean())
+
+
+def rotation_between(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The rotation R (no reflection) with R @ source[i] closest to target[i], both normalized (Kabsch)."""
+    u, _, vt = np.linalg.svd(source.T @ target)
+    turn = np.sign(np.linalg.det(vt.T @ u.T))
+    return vt.T @ np.diag([1.0, 1.0, turn]) @ u.T
+
+
+def head_pose(mesh: np.ndarray) -> tuple[float, float, float]:
+    """(roll, yaw, pitch) in degrees of a face's 468 Face Mesh points (x right, y down, z away from the camera):
+    roll positive when the person's left eye is lower, yaw positive when the nose points to the photo's right,
+    pitch positive when the chin is up."""
+    rotation = rotation_between(canonical_face(), normalized(np.asarray(mesh, dtype=np.float64)))
+    # rotation = Rx(a) · Ry(b) · Rz(c), as AFLW2000-3D composes pitch, yaw and roll
+    b = np.arcsin(np.clip(rotation[0, 2], -1.0, 1.0))
+    a = np.arctan2(-rotation[1, 2], rotation[2, 2])
+    c = np.arctan2(-rotation[0, 1], rotation[0, 0])
+    return float(np.degrees(c)), float(-np.degrees(b)), float(-np.degrees(a))
