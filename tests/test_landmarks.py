@@ -8,7 +8,8 @@ from pixelperfect import Analyzer
 from pixelperfect.checks import CHECKS, run_checks
 from pixelperfect.faces import face_square, find_face
 from pixelperfect.landmarks import FULL_RANGE, SHORT_RANGE, anchors, suppress
-from pixelperfect.pose import canonical_face, head_pose
+from pixelperfect.pose import canonical_face, head_pose, rotation_between
+from pixelperfect.training.canonical_face import mean_face
 
 
 def turned(photo: np.ndarray, degrees: float) -> np.ndarray:
@@ -73,6 +74,19 @@ def test_a_face_turned_in_3d_reads_back_its_angles(roll, yaw, pitch):
     assert head_pose(mesh) == pytest.approx((roll, yaw, pitch), abs=1e-6)
     nose_tip = mesh[1] - mesh.mean(axis=0)
     assert np.sign(nose_tip[0]) == np.sign(yaw) or yaw == 0
+
+
+def test_the_mean_of_one_face_seen_turned_and_shifted_is_that_face():
+    rng = np.random.default_rng(0)
+    face = canonical_face()
+    seen = []
+    for _ in range(6):
+        turn, _ = np.linalg.qr(np.eye(3) + 0.3 * rng.normal(size=(3, 3)))
+        turn *= np.sign(np.linalg.det(turn))  # a rotation, not a reflection
+        seen.append(face @ turn.T * rng.uniform(50, 200) + rng.uniform(0, 500, 3) + rng.normal(0, 0.002, face.shape))
+    mean = mean_face(seen)
+    aligned = mean @ rotation_between(mean, face).T
+    assert np.abs(aligned - face).max() < 0.01  # the face is about 2 units across
 
 
 def test_face_size_scales_with_the_photo(grace_hopper):
