@@ -151,8 +151,8 @@ def analyze(image: dict | None, strictness: str = DEFAULT_STRICTNESS, profile: s
     Returns:
         A report with verdict ("good"/"bad"), p_bad, usable, reasons (why it is bad, or its minor issues),
         defects (probability per defect), measures (value, score, level per measure), suggestions (for the
-        reasons only), face (found, count, outcome, box, key points) and checks (value, limit, passed, message
-        per ID-photo check; they decide only under the "id" profile).
+        reasons only), face (found, count, outcome, box, key points) and checks (value, limit, passed,
+        message, finding and the OFIQ measure per ID-photo check; they decide only under the "id" profile).
     """
     path = path_of(image)
     if not path:

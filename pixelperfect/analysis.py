@@ -34,7 +34,7 @@ class Report:
     measures: dict[str, dict]
     suggestions: list[str]  # advice for the reasons, and only for them
     face: dict
-    checks: dict[str, dict] = field(default_factory=dict)  # {name: {value, limit, passed, message}} (`checks`)
+    checks: dict[str, dict] = field(default_factory=dict)  # {name: {value, limit, passed, message, …}} (`checks`)
     profile: str = "photo"  # "photo": technical quality; "id": the checks decide too
     strictness: str = "standard"
     quality_model_p_bad: float = 0.0  # the quality model's own p_bad: information, not evidence (`verdict`)

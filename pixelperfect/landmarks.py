@@ -41,10 +41,11 @@ MESH_FILE, MESH_SIDE = "face_landmark.tflite", 192
 MESH_MARGIN = 1.5  # the mesh reads a square 1.5 times the detected box, turned so the eyes are level
 MESH_MIN_PRESENCE = 0.5
 # The iris model reads one eye, a square 2.3 times the width between its corners (Face Mesh points), turned so the
-# corners are level; it was trained on the person's left eye as seen in the photo's left half, so the other is
-# mirrored. Its first 16 of 71 points are the lids: lower 0–8 from corner to corner, upper 9–15.
+# corners are level. It expects the eye in the photo's left half (the person's right eye; MediaPipe's graph calls it
+# "left"), so the other is mirrored. Its first 16 of 71 points are the lids: lower 0–8 from corner to corner, upper
+# 9–15.
 IRIS_FILE, IRIS_SIDE, IRIS_MARGIN = "iris_landmark.tflite", 64, 2.3
-EYE_CORNERS = {"right": (33, 133), "left": (362, 263)}  # outer, inner; mirrored for "left"
+EYE_CORNERS = {"right": (33, 133), "left": (362, 263)}  # each eye's corners, the one nearer the photo's left first
 
 _per_thread = threading.local()  # a LiteRT interpreter must not be shared between threads
 # Two threads per interpreter: 0.65 instead of 1.06 ms for short range and 0.68 instead of 1.18 ms for Face Mesh
@@ -188,10 +189,10 @@ def mesh(rgb: np.ndarray, detection: Detection) -> np.ndarray | None:
 def eyelids(rgb: np.ndarray, mesh: np.ndarray, side: str) -> np.ndarray:
     """The iris model's 16 eyelid points of one eye (x, y in photo pixels): lower lid 0–8 from the outer corner
     to the inner one, upper lid 9–15. Face Mesh's own lid points hardly move when the eye closes; these do."""
-    outer, inner = mesh[EYE_CORNERS[side][0], :2], mesh[EYE_CORNERS[side][1], :2]
-    centre = (outer + inner) / 2
-    angle = np.degrees(np.arctan2(*(inner - outer)[::-1]))
-    to_input = cv2.getRotationMatrix2D(tuple(centre), angle, IRIS_SIDE / (IRIS_MARGIN * np.linalg.norm(inner - outer)))
+    start, end = mesh[EYE_CORNERS[side][0], :2], mesh[EYE_CORNERS[side][1], :2]
+    centre = (start + end) / 2
+    angle = np.degrees(np.arctan2(*(end - start)[::-1]))
+    to_input = cv2.getRotationMatrix2D(tuple(centre), angle, IRIS_SIDE / (IRIS_MARGIN * np.linalg.norm(end - start)))
     to_input[:, 2] += IRIS_SIDE / 2 - centre
     crop = cv2.warpAffine(rgb, to_input, (IRIS_SIDE, IRIS_SIDE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     mirrored = side == "left"

@@ -16,9 +16,9 @@ def native_bfloat16() -> bool:
 
 
 def bfloat16_by_default() -> bool:
-    """bfloat16 autocast where the CPU has it: the backbone runs about 1.7 times as fast, for the same verdicts
-    (README, *Speed*); elsewhere it is emulated and slower than float32. ``PIXELPERFECT_BFLOAT16=1`` or ``0`` decides
-    instead."""
+    """bfloat16 autocast where the CPU has it: the backbone runs about 1.7 times as fast, for nearly the same
+    verdicts (README, *Speed*); elsewhere it is emulated and slower than float32. ``PIXELPERFECT_BFLOAT16=1`` or
+    ``0`` decides instead."""
     asked = os.environ.get("PIXELPERFECT_BFLOAT16", "")
     return asked == "1" if asked in ("0", "1") else native_bfloat16()
 

@@ -4,7 +4,8 @@ The canonical face (``canonical_face.json``) is the mean Face Mesh of 599 UTKFac
 (generalised Procrustes, `pixelperfect.training.canonical_face`): faces that, most of them, look at the camera, so
 its pose is the zero. A face's pose is the rotation fitted over all 468 points (Kabsch), read as angles in the
 order head-pose benchmarks use (AFLW2000-3D: pitch, then yaw, then roll). Fitting all the points, rather than
-reading three of them, takes an eighth to a quarter off each angle's error there (`benchmarks/headpose.py`).
+reading three of them, takes an eighth off the mean error there over all poses and a fifth within ±30° of yaw
+(`benchmarks/headpose.py`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import pytest
 from pixelperfect import Analyzer
 from pixelperfect.checks import CHECKS, run_checks
 from pixelperfect.faces import face_square, find_face
-from pixelperfect.landmarks import FULL_RANGE, SHORT_RANGE, anchors, suppress
+from pixelperfect.landmarks import EYE_CORNERS, FULL_RANGE, SHORT_RANGE, anchors, suppress
 from pixelperfect.pose import canonical_face, head_pose, rotation_between
 from pixelperfect.training.canonical_face import mean_face
 
@@ -58,22 +58,37 @@ def test_yaw_changes_sign_when_the_photo_is_mirrored(grace_hopper):
     assert yaw > 5 and mirrored < -5
 
 
+def rotation(axis: int, degrees: float) -> np.ndarray:
+    """A right-handed turn about x, y or z (0, 1, 2)."""
+    cos, sin = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
+    first, second = (axis + 1) % 3, (axis + 2) % 3
+    turn = np.eye(3)
+    turn[[first, first, second, second], [first, second, first, second]] = cos, -sin, sin, cos
+    return turn
+
+
 @pytest.mark.parametrize("roll, yaw, pitch", [(0, 0, 0), (5, 20, 0), (0, -30, 10), (-8, 10, -15)])
 def test_a_face_turned_in_3d_reads_back_its_angles(roll, yaw, pitch):
-    def rotation(axis: int, degrees: float) -> np.ndarray:  # right-handed, about x, y or z
-        cos, sin = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
-        first, second = (axis + 1) % 3, (axis + 2) % 3
-        turn = np.eye(3)
-        turn[[first, first, second, second], [first, second, first, second]] = cos, -sin, sin, cos
-        return turn
-
     # In (x right, y down, z away): the nose, along -z, turns to the photo's right under a negative turn about y,
     # and up (chin up) under a negative turn about x; the person's left eye drops under a positive turn about z.
     turned = rotation(0, -pitch) @ rotation(1, -yaw) @ rotation(2, roll)
     mesh = canonical_face() @ turned.T * 80 + (300, 200, 0)  # in pixels, somewhere in a photo
     assert head_pose(mesh) == pytest.approx((roll, yaw, pitch), abs=1e-6)
-    nose_tip = mesh[1] - mesh.mean(axis=0)
-    assert np.sign(nose_tip[0]) == np.sign(yaw) or yaw == 0
+
+
+@pytest.mark.parametrize("degrees", [-15, 15])
+def test_each_angle_means_what_its_check_says(degrees):
+    """Turned about one axis at a time: the nose tip moves right with yaw and up with pitch, and the person's left
+    eye (on the photo's right) drops with roll."""
+    face = canonical_face()
+    for axis, angle in ((1, "yaw"), (0, "pitch"), (2, "roll")):
+        sign = 1 if angle == "roll" else -1  # see the turns above
+        turned = face @ rotation(axis, sign * degrees).T
+        roll, yaw, pitch = head_pose(turned)
+        assert {"roll": roll, "yaw": yaw, "pitch": pitch}[angle] == pytest.approx(degrees, abs=1e-6)
+        nose, eyes = turned[1] - face[1], (turned[263] - turned[33])[1] - (face[263] - face[33])[1]
+        moved = {"yaw": nose[0], "pitch": -nose[1], "roll": eyes}[angle]
+        assert np.sign(moved) == np.sign(degrees)
 
 
 def test_the_mean_of_one_face_seen_turned_and_shifted_is_that_face():
@@ -83,7 +98,7 @@ def test_the_mean_of_one_face_seen_turned_and_shifted_is_that_face():
     for _ in range(6):
         turn, _ = np.linalg.qr(np.eye(3) + 0.3 * rng.normal(size=(3, 3)))
         turn *= np.sign(np.linalg.det(turn))  # a rotation, not a reflection
-        seen.append(face @ turn.T * rng.uniform(50, 200) + rng.uniform(0, 500, 3) + rng.normal(0, 0.002, face.shape))
+        seen.append((face + rng.normal(0, 0.002, face.shape)) @ turn.T * rng.uniform(50, 200) + rng.uniform(0, 500, 3))
     mean = mean_face(seen)
     aligned = mean @ rotation_between(mean, face).T
     assert np.abs(aligned - face).max() < 0.01  # the face is about 2 units across
@@ -106,8 +121,8 @@ def test_sample_portraits_have_eyes_open_and_a_level_head(astronaut, grace_hoppe
 def eyes_painted_shut(photo: np.ndarray) -> np.ndarray:
     """Each eye covered by the skin just below it, with a dark line where the lids would meet."""
     mesh, shut = find_face(photo).mesh, photo.copy()
-    for outer, inner in ((33, 133), (362, 263)):
-        a, b = mesh[outer, :2], mesh[inner, :2]
+    for start, end in EYE_CORNERS.values():
+        a, b = mesh[start, :2], mesh[end, :2]
         centre, width = (a + b) / 2, float(np.linalg.norm(b - a))
         below = (centre + (0, 0.6 * width)).astype(int)
         skin = photo[below[1] - 2:below[1] + 3, below[0] - 2:below[0] + 3].reshape(-1, 3).mean(axis=0)

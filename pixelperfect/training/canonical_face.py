@@ -3,8 +3,9 @@
     python -m pixelperfect.training.canonical_face [--faces ../shared/utkface/images] [--count 600] [--seed 7]
 
 Face Mesh on ``count`` UTKFace crops drawn at random, each normalized (`pose.normalized`), then aligned to their
-mean again and again (generalised Procrustes) until the mean settles. UTKFace's crops are aligned faces, most of
-them looking at the camera, so the mean is the pose PixelPerfect calls straight; no head-pose label is used.
+mean ten times over (generalised Procrustes; the mean stops moving after a few rounds). UTKFace's crops are aligned
+faces, most of them looking at the camera, so the mean is the pose PixelPerfect calls straight; no head-pose label
+is used.
 """
 
 from __future__ import annotations

