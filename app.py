@@ -24,6 +24,7 @@ from pixelperfect.defects import DEFECT_NAMES, DEFECTS
 from pixelperfect.examples import build_examples
 from pixelperfect.images import MAX_MEGAPIXELS, MAX_UPLOAD_MB, load_image
 from pixelperfect.measures import GOOD_FROM, MEASURES, POOR_BELOW
+from pixelperfect.pose import rotation_for
 from pixelperfect.verdict import DEFAULT_PROFILE, DEFAULT_STRICTNESS, PROFILES, STRICTNESS, blocking, minor_issues
 
 analyzer = Analyzer()
@@ -256,13 +257,11 @@ def face_drawing(photo: np.ndarray, report: dict, longest: int = 720) -> np.ndar
     for name in ("right_eye", "left_eye", "nose_tip", "mouth"):
         cv2.circle(drawing, tuple(round(v) for v in points[name]), thickness + 2, (0, 255, 255), -1)
     if {"roll", "yaw", "pitch"} <= report["checks"].keys():
-        roll, yaw, pitch = (np.radians(report["checks"][name]["value"]) for name in ("roll", "yaw", "pitch"))
         length = 0.8 * np.linalg.norm(points["left_eye"] - points["right_eye"])
-        # Image axes: x right, y down. The head's axes turned by pitch, then yaw, then roll, seen from the front.
-        turn_x = np.array([[1, 0, 0], [0, np.cos(pitch), np.sin(pitch)], [0, -np.sin(pitch), np.cos(pitch)]])
-        turn_y = np.array([[np.cos(yaw), 0, -np.sin(yaw)], [0, 1, 0], [np.sin(yaw), 0, np.cos(yaw)]])
-        turn_z = np.array([[np.cos(roll), -np.sin(roll), 0], [np.sin(roll), np.cos(roll), 0], [0, 0, 1]])
-        axes = turn_z @ turn_y @ turn_x @ np.diag([1.0, -1.0, -1.0])  # across, up, towards the camera
+        # Image axes: x right, y down, z away. The head's axes (across, up, towards the camera) turned as the pose
+        # was fitted, seen from the front.
+        turned = rotation_for(*(report["checks"][name]["value"] for name in ("roll", "yaw", "pitch")))
+        axes = turned @ np.diag([1.0, -1.0, -1.0])
         origin = points["nose_tip"]
         for column, colour in zip(axes.T, ((255, 0, 0), (0, 200, 0), (0, 120, 255))):
             end = origin + length * column[:2]

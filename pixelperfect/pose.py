@@ -37,6 +37,15 @@ def rotation_between(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     return vt.T @ np.diag([1.0, 1.0, turn]) @ u.T
 
 
+def rotation_for(roll: float, yaw: float, pitch: float) -> np.ndarray:
+    """The rotation `head_pose` reads as these angles (degrees): Rx(−pitch) · Ry(−yaw) · Rz(roll)."""
+    a, b, c = np.radians([-pitch, -yaw, roll])
+    about_x = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
+    about_y = np.array([[np.cos(b), 0, np.sin(b)], [0, 1, 0], [-np.sin(b), 0, np.cos(b)]])
+    about_z = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
+    return about_x @ about_y @ about_z
+
+
 def head_pose(mesh: np.ndarray) -> tuple[float, float, float]:
     """(roll, yaw, pitch) in degrees of a face's 468 Face Mesh points (x right, y down, z away from the camera):
     roll positive when the person's left eye is lower, yaw positive when the nose points to the photo's right,

@@ -8,7 +8,7 @@ from pixelperfect import Analyzer
 from pixelperfect.checks import CHECKS, run_checks
 from pixelperfect.faces import face_square, find_face
 from pixelperfect.landmarks import EYE_CORNERS, FULL_RANGE, SHORT_RANGE, anchors, suppress
-from pixelperfect.pose import canonical_face, head_pose, rotation_between
+from pixelperfect.pose import canonical_face, head_pose, rotation_between, rotation_for
 from pixelperfect.training.canonical_face import mean_face
 
 
@@ -74,6 +74,7 @@ def test_a_face_turned_in_3d_reads_back_its_angles(roll, yaw, pitch):
     turned = rotation(0, -pitch) @ rotation(1, -yaw) @ rotation(2, roll)
     mesh = canonical_face() @ turned.T * 80 + (300, 200, 0)  # in pixels, somewhere in a photo
     assert head_pose(mesh) == pytest.approx((roll, yaw, pitch), abs=1e-6)
+    assert np.allclose(rotation_for(roll, yaw, pitch), turned)  # what the face tab draws the head's axes with
 
 
 @pytest.mark.parametrize("degrees", [-15, 15])
