@@ -600,15 +600,17 @@ def _feathered(subject: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(subject.astype(np.float32), (0, 0), 2.0)[..., np.newaxis]
 
 
-def _on_background(image: RGB, mesh: np.ndarray, background: np.ndarray) -> RGB:
-    keep = _feathered(subject_mask(image.shape, mesh))
+def _on_background(image: RGB, subject: np.ndarray, background: np.ndarray) -> RGB:
+    """``background`` wherever ``subject`` (`faces.subject_mask`) is 0, with a feathered edge."""
+    keep = _feathered(subject)
     return _round(keep * image + (1 - keep) * background)
 
 
 def portrait_mode(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
     """The background blurred as a phone's portrait mode does; the face stays as sharp as it was."""
     sigma = rng.uniform(3.0, 8.0)
-    return _on_background(image, mesh, cv2.GaussianBlur(image, (0, 0), sigma)), f"portrait_mode sigma={sigma:.1f}"
+    blurred = cv2.GaussianBlur(image, (0, 0), sigma)
+    return _on_background(image, subject_mask(image.shape, mesh), blurred), f"portrait_mode sigma={sigma:.1f}"
 
 
 def studio_backdrop(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
@@ -620,7 +622,7 @@ def studio_backdrop(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
     ys, xs = np.mgrid[0:height, 0:width]
     falloff = 1 - 0.15 * np.hypot((xs - width / 2) / width, (ys - height / 3) / height)
     backdrop = np.clip(level * tint * falloff[..., np.newaxis], 0, 255)
-    return _on_background(image, mesh, backdrop), f"studio_backdrop {tone}={level:.0f}"
+    return _on_background(image, subject_mask(image.shape, mesh), backdrop), f"studio_backdrop {tone}={level:.0f}"
 
 
 def crisp(image: RGB, mesh: np.ndarray | None, rng: np.random.Generator):
@@ -644,7 +646,7 @@ def bright_background(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
         recipe = f"bright_background window={level:.0f}"
     else:
         recipe = f"bright_background wall={level:.0f}"
-    return _on_background(image, mesh, backdrop), recipe
+    return _on_background(image, subject_mask(image.shape, mesh), backdrop), recipe
 
 
 def bokeh(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
@@ -659,7 +661,7 @@ def bokeh(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
     lights = cv2.GaussianBlur(lights, (0, 0), 1.0)[..., np.newaxis]
     colour = rng.choice([(255, 240, 200), (255, 255, 255), (255, 210, 150), (200, 220, 255)])
     background = background * (1 - lights) + np.array(colour, np.float32) * lights
-    return _on_background(image, mesh, background), "bokeh"
+    return _on_background(image, subject_mask(image.shape, mesh), background), "bokeh"
 
 
 def patterned_background(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
@@ -681,18 +683,20 @@ def patterned_background(image: RGB, mesh: np.ndarray, rng: np.random.Generator)
     pattern = dark + (light - dark) * cv2.GaussianBlur(wave, (0, 0), 0.7)[..., np.newaxis]
     if rng.random() < 0.5:  # lit through the blinds, the room behind shows through
         pattern = 0.6 * pattern + 0.4 * image
-    return _on_background(image, mesh, pattern), f"patterned_background {kind} period={period}"
+    recipe = f"patterned_background {kind} period={period}"
+    return _on_background(image, subject_mask(image.shape, mesh), pattern), recipe
 
 
 def back_light(image: RGB, mesh: np.ndarray, rng: np.random.Generator):
     """The sun or a lamp behind the person: a bright, partly clipped background and a glow around the head and
     shoulders, with the face itself exposed well (as a camera exposing for the face, or a fill flash, gives)."""
-    subject = subject_mask(image.shape, mesh).astype(np.float32)
+    subject = subject_mask(image.shape, mesh)
     gain = rng.uniform(1.4, 2.4)
     background = np.clip(image.astype(np.float32) * gain + rng.uniform(20, 60), 0, 255)
-    outline = cv2.GaussianBlur(subject, (0, 0), image.shape[1] / 30) - subject  # just outside the person
+    person = subject.astype(np.float32)
+    outline = cv2.GaussianBlur(person, (0, 0), image.shape[1] / 30) - person  # just outside the person
     glow = np.clip(outline * 3, 0, 1)[..., np.newaxis] * rng.uniform(60, 140)
-    return _on_background(image, mesh, np.clip(background + glow, 0, 255)), f"back_light gain={gain:.1f}"
+    return _on_background(image, subject, np.clip(background + glow, 0, 255)), f"back_light gain={gain:.1f}"
 
 
 _THICK_FRAMES = np.array([(20, 20, 20), (45, 30, 20), (75, 48, 30), (30, 30, 42), (110, 70, 40)], np.float32)
