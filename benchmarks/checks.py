@@ -4,9 +4,10 @@
 
 For each check that a label speaks to, per group of photos (the 400 UTKFace faces, the 242 real photos): the
 labelled faces it fails (caught) and the others it passes, each with its 95 % Wilson interval, and the balanced
-accuracy (their mean). The mouth's limit was fitted on the UTKFace rows, so for it the real photos are held out;
-the eyes' limit was set looking at all rows (closed eyes are too few to split). Then how many of the 67 good
-portraits of `realphotos` fail each check. Prints Markdown; not a test.
+accuracy (their mean), over all rows and again over the rows whose labeller was sure of that label. The mouth's and
+the lighting's limits were fitted on the UTKFace rows, so for them the real photos are held out; the eyes' limit was
+set looking at all rows (closed eyes are too few to split). Then how many of the 179 good portraits of `realphotos`
+and `realphotos2` fail each check. Prints Markdown; not a test.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from pixelperfect.faces import find_face
 from pixelperfect.images import load_image
 
 # check → (label column, the value that means the check should fail)
-LABELLED = {"eyes_open": ("eyes_closed", "1"), "mouth_closed": ("mouth_open", "1")}
+LABELLED = {"eyes_open": ("eyes_closed", "1"), "mouth_closed": ("mouth_open", "1"),
+            "lighting": ("uneven_lighting", "1")}
 
 
 def checked(labels: Path, shared: Path) -> list[tuple[dict, dict]]:
@@ -41,34 +43,39 @@ def accuracy_table(rows: list[tuple[dict, dict]]) -> str:
     lines = ["| check | label | photos | caught (fails where labelled) | passed (where not) | balanced accuracy |",
              "|---|---|---|---|---|---|"]
     for name, (column, positive) in LABELLED.items():
-        for group in sorted({group_of(row["file"]) for row, _ in rows}, reverse=True):
+        for group, sure in [(group, sure) for group in sorted({group_of(row["file"]) for row, _ in rows}, reverse=True)
+                            for sure in (False, True)]:
             judged = [(row[column] == positive, not checks[name]["passed"])
-                      for row, checks in rows if checks and group_of(row["file"]) == group]
+                      for row, checks in rows if checks and group_of(row["file"]) == group
+                      and not (sure and column in row["unsure"].split(";"))]
+            if sure and not any(labelled for labelled, _ in judged):
+                continue
             positives = [fails for labelled, fails in judged if labelled]
             negatives = [not fails for labelled, fails in judged if not labelled]
             caught, passed = sum(positives), sum(negatives)
             share = [done / total if total else float("nan")
                      for done, total in ((caught, len(positives)), (passed, len(negatives)))]
             intervals = [wilson(done, total) for done, total in ((caught, len(positives)), (passed, len(negatives)))]
-            lines.append(f"| `{name}` | `{column}` | {group} | {caught}/{len(positives)} "
+            rows_read = f"{group}, labelled sure" if sure else group
+            lines.append(f"| `{name}` | `{column}` | {rows_read} | {caught}/{len(positives)} "
                          f"({intervals[0][0]:.2f}–{intervals[0][1]:.2f}) | {passed}/{len(negatives)} "
                          f"({intervals[1][0]:.2f}–{intervals[1][1]:.2f}) | {sum(share) / 2:.3f} |")
     return "\n".join(lines)
 
 
 def good_portraits_table(shared: Path) -> str:
-    folder = shared / "realphotos"
-    entries = [entry for entry in csv.DictReader((folder / "manifest.csv").open()) if entry["kind"] == "good"]
+    entries = [folder / entry["path"] for folder in (shared / "realphotos", shared / "realphotos2")
+               for entry in csv.DictReader((folder / "manifest.csv").open()) if entry["kind"] == "good"]
     failed = {name: [] for name in CHECKS}
     read = 0
-    for entry in entries:
-        photo = load_image(folder / entry["path"])
+    for path in entries:
+        photo = load_image(path)
         checks = run_checks(photo, find_face(photo))
         read += bool(checks)
         for name, result in checks.items():
             if not result["passed"]:
-                failed[name].append(Path(entry["path"]).stem)
-    lines = [f"Good portraits of realphotos with landmarks: {read} of {len(entries)}", "",
+                failed[name].append(path.stem)
+    lines = [f"Good portraits of realphotos and realphotos2 with landmarks: {read} of {len(entries)}", "",
              "| check | fail | which |", "|---|---|---|"]
     lines += [f"| `{name}` | {len(files)} | {', '.join(files[:6])}{' …' if len(files) > 6 else ''} |"
               for name, files in failed.items()]

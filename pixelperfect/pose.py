@@ -24,6 +24,21 @@ def canonical_face() -> np.ndarray:
     return np.asarray(json.loads(CANONICAL_FACE_FILE.read_text())["points"], dtype=np.float64)
 
 
+@cache
+def mirror_pairs(least_offset: float = 0.12) -> tuple[np.ndarray, np.ndarray]:
+    """Face Mesh points on the person's right (the photo's left) and the point that mirrors each on the left, those
+    at least ``least_offset`` of the face's width from its midline: the canonical face is symmetric, each point's
+    mirror image lying within 0.7 % of the face's width of its partner."""
+    points = canonical_face()
+    across = points[:, 0] - points[:, 0].mean()
+    mirrored = points.copy()
+    mirrored[:, 0] -= 2 * across
+    partner = np.linalg.norm(mirrored[:, np.newaxis] - points[np.newaxis], axis=2).argmin(axis=1)
+    mutual = partner[partner] == np.arange(len(points))
+    right = np.flatnonzero((across < -least_offset * np.ptp(points[:, 0])) & mutual)
+    return right, partner[right]
+
+
 def normalized(points: np.ndarray) -> np.ndarray:
     """Mesh points centred on their mean and scaled to unit spread in the photo's plane (depth alike)."""
     centred = points - points.mean(axis=0)

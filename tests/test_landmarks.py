@@ -8,7 +8,7 @@ from pixelperfect import Analyzer
 from pixelperfect.checks import CHECKS, run_checks
 from pixelperfect.faces import face_square, find_face
 from pixelperfect.landmarks import EYE_CORNERS, FULL_RANGE, SHORT_RANGE, anchors, suppress
-from pixelperfect.pose import canonical_face, head_pose, rotation_between, rotation_for
+from pixelperfect.pose import canonical_face, head_pose, mirror_pairs, rotation_between, rotation_for
 from pixelperfect.training.canonical_face import mean_face
 
 
@@ -145,7 +145,8 @@ def test_eyes_painted_shut_fail_eyes_open_and_lips_apart_fail_mouth_closed(astro
 def test_every_check_names_its_ofiq_measure(grace_hopper):
     ofiq = {"HeadPoseYaw", "HeadPosePitch", "HeadPoseRoll", "EyesOpen", "MouthClosed", "InterEyeDistance",
             "LeftwardCropOfTheFaceImage", "RightwardCropOfTheFaceImage", "MarginAboveOfTheFaceImage",
-            "MarginBelowOfTheFaceImage", "SingleFacePresent", "BackgroundUniformity"}
+            "MarginBelowOfTheFaceImage", "SingleFacePresent", "BackgroundUniformity", "IlluminationUniformity",
+            "DynamicRange", "OverExposurePrevention", "UnderExposurePrevention", "HeadSize"}
     named = {measure for check in CHECKS.values() for measure in check.ofiq.split(", ") if measure}
     assert named == ofiq
     assert {name: result["ofiq"] for name, result in checks_of(grace_hopper).items()} == {
@@ -165,6 +166,60 @@ def test_a_plain_background_passes_and_a_busy_one_does_not(grace_hopper, astrona
     plain[150:450, 150:450] = cv2.resize(grace_hopper[100:420, 110:430], (300, 300), interpolation=cv2.INTER_AREA)
     assert checks_of(plain)["background"]["passed"]
     assert not checks_of(astronaut)["background"]["passed"]  # the shuttle, the flag
+
+
+def lit_from_one_side(photo: np.ndarray, darker: float) -> np.ndarray:
+    """The light falling off across the face, as under a lamp beside the person: the face's left half (in the
+    photo) keeps its light, the right half is ``darker`` times as bright, with a soft edge down the nose."""
+    face = find_face(photo).main
+    middle, width = face.x + face.width / 2, face.width
+    across = np.clip((np.arange(photo.shape[1]) - middle) / (0.25 * width) + 0.5, 0, 1)
+    gain = (1 - (1 - darker) * across)[np.newaxis, :, np.newaxis]
+    return np.clip(photo * gain, 0, 255).astype(np.uint8)
+
+
+def test_a_face_lit_from_one_side_fails_even_lighting(grace_hopper):
+    assert checks_of(grace_hopper)["lighting"]["passed"]
+    assert checks_of(lit_from_one_side(grace_hopper, 0.8))["lighting"]["passed"]  # gentle modelling is fine
+    half_dark = checks_of(lit_from_one_side(grace_hopper, 0.3))["lighting"]
+    assert not half_dark["passed"] and half_dark["value"] < 0.45
+    assert "shadow" in half_dark["message"]
+
+
+def test_burnt_out_black_and_flat_faces_fail_their_checks(grace_hopper):
+    checks = checks_of(grace_hopper)
+    assert checks["highlights"]["passed"] and checks["shadows"]["passed"] and checks["dynamic_range"]["passed"]
+    assert not checks_of(np.clip(grace_hopper * 2.2, 0, 255).astype(np.uint8))["highlights"]["passed"]
+    assert not checks_of((grace_hopper * 0.2).astype(np.uint8))["shadows"]["passed"]  # 2⅓ stops under
+    flat = (grace_hopper * 0.05 + 120).astype(np.uint8)  # contrast a twentieth: a washed-out, grey face
+    assert not checks_of(flat)["dynamic_range"]["passed"]
+
+
+def test_head_size_is_chin_to_crown_against_the_photos_height(grace_hopper):
+    checks = checks_of(grace_hopper)  # a half-length portrait: the head is small in it
+    assert not checks["head_size"]["passed"] and "between 0.5 and 0.8" in checks["head_size"]["finding"]
+    mesh = find_face(grace_hopper).mesh
+    top, chin = int(mesh[:, 1].min() - 0.35 * np.ptp(mesh[:, 1])), int(mesh[152, 1])
+    framed = grace_hopper[max(0, top - 20):chin + int(0.4 * (chin - top))]  # crown to shoulders
+    assert checks_of(framed)["head_size"]["passed"]
+    assert checks_of(framed)["head_size"]["value"] == pytest.approx(
+        checks["head_size"]["value"] * grace_hopper.shape[0] / framed.shape[0], rel=0.05)
+
+
+def test_mirrored_mesh_points_pair_each_eye_corner_with_the_other_eyes():
+    partner = dict(zip(*mirror_pairs()))
+    assert partner[33] == 263 and partner[133] == 362  # outer and inner corners (`landmarks.EYE_CORNERS`)
+
+
+def test_a_small_face_in_the_background_fails_only_the_id_profile(grace_hopper, astronaut):
+    sitter, bystander = find_face(grace_hopper).main, find_face(astronaut).main
+    square = np.ascontiguousarray(face_square(astronaut, bystander)[..., :3])
+    side = int(square.shape[0] * 0.5 * sitter.width / bystander.width)  # a face half as wide as the sitter's
+    photo = grace_hopper.copy()
+    photo[10:10 + side, 10:10 + side] = cv2.resize(square, (side, side), interpolation=cv2.INTER_AREA)
+    assert find_face(photo).outcome == "one"  # too small to be a second sitter
+    assert checks_of(grace_hopper)["single_face"]["passed"]
+    assert not checks_of(photo)["single_face"]["passed"] and checks_of(photo)["single_face"]["value"] == 2
 
 
 def test_id_profile_fails_on_the_checks_and_says_how_to_fix_them(grace_hopper):
