@@ -243,9 +243,13 @@ def checks_markdown(report: dict) -> str:
                                         for result in report["checks"].values())
 
 
+REGION_COLOURS = {"face": (255, 255, 255), "right_eye": (0, 255, 255), "left_eye": (0, 255, 255),
+                  "mouth": (255, 0, 255)}
+
+
 def face_drawing(photo: np.ndarray, report: dict, longest: int = 720) -> np.ndarray:
-    """The photo with the face's box, eyes, nose and mouth, and the head's axes (red across, green up, blue
-    towards the camera), drawn at most ``longest`` pixels wide or high."""
+    """The photo with the face's box, the outlines the ID checks read (face, eyelids, inner lips), its nose and the
+    head's axes (red across, green up, blue towards the camera), drawn at most ``longest`` pixels wide or high."""
     shrink = min(1.0, longest / max(photo.shape[:2]))
     drawing = cv2.resize(photo, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA) if shrink < 1 else photo.copy()
     face = report["face"]
@@ -255,7 +259,14 @@ def face_drawing(photo: np.ndarray, report: dict, longest: int = 720) -> np.ndar
     x, y, w, h = (round(v * shrink) for v in face["box"])
     cv2.rectangle(drawing, (x, y), (x + w, y + h), (255, 215, 0), thickness)
     points = {name: np.array(point) * shrink for name, point in face["keypoints"].items()}
-    for name in ("right_eye", "left_eye", "nose_tip", "mouth"):
+    if face.get("regions"):
+        for name, outline in face["regions"].items():
+            cv2.polylines(drawing, [np.round(np.array(outline) * shrink).astype(np.int32)], True,
+                          REGION_COLOURS[name], max(1, thickness // 2), cv2.LINE_AA)
+        marked = ("nose_tip",)
+    else:
+        marked = ("right_eye", "left_eye", "nose_tip", "mouth")
+    for name in marked:
         cv2.circle(drawing, tuple(round(v) for v in points[name]), thickness + 2, (0, 255, 255), -1)
     if {"roll", "yaw", "pitch"} <= report["checks"].keys():
         length = 0.8 * np.linalg.norm(points["left_eye"] - points["right_eye"])
@@ -326,7 +337,7 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(CACHE_
                                            show_heading=False)
                     metric_bars = gr.HTML(label="Measures")
                 with gr.Tab("Face"):
-                    face_view = gr.Image(label="Face, landmarks and head pose", type="numpy", interactive=False,
+                    face_view = gr.Image(label="Face, what the checks read, head pose", type="numpy", interactive=False,
                                          format="jpeg")
                 with gr.Tab("JSON report"):
                     report_json = gr.JSON(label="Report")

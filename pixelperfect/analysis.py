@@ -12,7 +12,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 
 from .advice import suggestions
-from .checks import run_checks
+from .checks import Geometry, check_all, face_geometry
 from .defects import DEFECT_NAMES
 from .faces import KEYPOINTS, FaceResult, face_square, find_face, resized
 from .images import load_image
@@ -130,7 +130,8 @@ class Analyzer:
             # The square's side is the face's size as the resolution bar was calibrated (on training faces, framed
             # alike).
             bars = measure(square)
-            checks = run_checks(photo, result)
+            geometry = face_geometry(photo, result)
+            checks = check_all(geometry)
             judgement = judge(defects, bars, result.outcome, result.message, level,
                               checks if profile == "id" else None)
             reasons = list(judgement.reasons)
@@ -142,7 +143,7 @@ class Analyzer:
                 defects=defects,
                 measures=bars,
                 suggestions=suggestions(reasons, bars),
-                face=face_block(result),
+                face=face_block(result, geometry),
                 checks=checks,
                 profile=profile,
                 strictness=level.name,
@@ -152,14 +153,16 @@ class Analyzer:
         return reports
 
 
-def face_block(result: FaceResult) -> dict:
+def face_block(result: FaceResult, geometry: Geometry | None = None) -> dict:
     main = result.main
     return {"found": main is not None, "count": len(result.faces), "outcome": result.outcome,
             "message": result.message, "box": list(main.box) if main else None,
             "confidence": round(main.confidence, 3) if main else None,
             # BlazeFace's six key points, refined by Face Mesh when it read the face, [x, y] in photo pixels.
             "keypoints": {name: [round(float(v), 1) for v in main.point(name)] for name in KEYPOINTS} if main else None,
-            "landmarks": result.mesh is not None}
+            "landmarks": result.mesh is not None,
+            # The outlines the ID checks read (face, eyelids, inner lips), [x, y] in photo pixels.
+            "regions": geometry.regions if geometry else None}
 
 
 def summary_line(report: Report | dict) -> str:

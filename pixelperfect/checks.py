@@ -20,7 +20,7 @@ from functools import cache, cached_property
 import cv2
 import numpy as np
 
-from . import landmarks
+from . import eyewear, landmarks
 from .faces import FACE_OUTLINE, HAIR_WIDENING, Face, FaceResult, subject_mask
 from .pose import head_pose, mirror_pairs
 
@@ -28,6 +28,7 @@ from .pose import head_pose, mirror_pairs
 # The iris model's lid points facing each other (upper, lower), and its two eye corners.
 LID_PAIRS, EYE_CORNER_POINTS = ((12, 4), (11, 3), (13, 5)), (0, 8)
 INNER_LIPS = ((13, 14), (82, 87), (312, 317), (81, 178), (311, 402))
+INNER_LIP_LOOP = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
 BACKGROUND_SCALE = 40  # the background is read with the face scaled to this many pixels (`Face.scale`)
 LUMINANCE_SCALE = 64  # and the light on the face with the face scaled to this many (or at its own size if smaller)
 LIGHT_BLUR = 0.05  # light is compared between the two sides smoothed over this share of the face scale
@@ -166,6 +167,22 @@ class Geometry:
         return float(np.exp(-abs(np.median(np.log(light(right) / light(left))))))
 
     @cached_property
+    def eye_band(self) -> np.ndarray:
+        return eyewear.eye_band(self.photo, self.mesh)
+
+    @cached_property
+    def regions(self) -> dict[str, list[list[float]]]:
+        """The outlines the checks read, for drawing: the face (light, head size), each eye's lids from the iris
+        model (eyes open) and the inner lips (mouth closed), as [x, y] photo pixels."""
+        def loop(points: np.ndarray) -> list[list[float]]:
+            around = np.arctan2(*(points - points.mean(axis=0)).T[::-1])
+            return np.round(points[np.argsort(around)], 1).tolist()
+
+        return {"face": loop(self.mesh[list(FACE_OUTLINE), :2]),
+                **{f"{side}_eye": loop(lids) for side, lids in self.eyelids.items()},
+                "mouth": loop(self.mesh[list(INNER_LIP_LOOP), :2])}
+
+    @cached_property
     def head_height(self) -> float:
         """Chin to crown as a share of the photo's height, the crown being the top of the face's outline raised as
         far as `faces.subject_mask` raises it for the hair."""
@@ -193,6 +210,14 @@ class Check:
     source: str
     ofiq: str  # the ISO/IEC 29794-5 measure(s) it corresponds to, as BSI's OFIQ names them ("" if none)
 
+    @property
+    def never_fails(self) -> bool:
+        return self.passes is _reported
+
+    def names_finding(self, value: float) -> bool:
+        """Whether a report should name this finding with its advice: it fails, or it never fails but is seen."""
+        return not self.passes(value, self.limit) or (self.never_fails and value >= self.limit)
+
 
 def _at_most(value: float, limit: float) -> bool:
     return abs(value) <= limit
@@ -206,6 +231,11 @@ def _between(value: float, limit: tuple[float, float]) -> bool:
     return limit[0] <= value <= limit[1]
 
 
+def _reported(value: float, limit: float) -> bool:
+    """Never fails: from ``limit`` on, the finding is named with its advice (clear glasses, which ID photos allow)."""
+    return True
+
+
 CHECKS: dict[str, Check] = {check.name: check for check in [
     Check("roll", "Head straight (roll)", lambda g: g.pose[0], 8.0, _at_most, "°",
           "Hold your head straight: your eyes should be level.", "ISO/IEC 19794-5:2011 §7.2.2", "HeadPoseRoll"),
@@ -217,6 +247,14 @@ CHECKS: dict[str, Check] = {check.name: check for check in [
           "Keep both eyes open and look at the camera.",
           "ours, set looking at all 639 faces of benchmarks/labels: eyes labelled open read 0.18 and more, 99 in "
           "100 of them (median 0.34); eyes clearly shut or squeezed by laughter read less", "EyesOpen"),
+    Check("eyes_visible", "Eyes not behind dark lenses", lambda g: eyewear.eye_darkness(g.eye_band), 0.25,
+          _at_least, "× the cheeks' brightness", "Take off sunglasses or tinted glasses: your eyes must be visible.",
+          "ours: the 637 faces of benchmarks/labels with their eyes visible read 0.32 and more; of the 2 with "
+          "sunglasses the dark pair reads 0.18, a light-tinted pair 0.54", "EyesVisible"),
+    Check("glasses", "Glasses", lambda g: eyewear.glasses_score(g.eye_band), 0.5, _reported, "score",
+          "Glasses are fine if clear: keep reflections off the lenses and the frames clear of your eyes.",
+          "ours, a model fitted on the 400 labelled UTKFace faces of benchmarks/labels "
+          "(pixelperfect.training.eyewear); ISO/IEC 19794-5 allows clear glasses", ""),
     Check("mouth_closed", "Mouth closed", lambda g: g.mouth_opening, 0.07, _at_most, "× eyes-to-mouth",
           "Close your mouth and keep a neutral expression.",
           "ours, fitted on the 400 labelled UTKFace faces of benchmarks/labels (OFIQ's quality-50 point, 0.2, "
@@ -264,14 +302,25 @@ CHECKS: dict[str, Check] = {check.name: check for check in [
 ]}
 
 
-def run_checks(photo: np.ndarray, found: FaceResult) -> dict[str, dict]:
-    """Every check on the main face: {name: {value, limit, passed, message, finding, ofiq}}, where ``finding`` is
-    the message without its advice and ``ofiq`` the OFIQ measure(s) it corresponds to; empty without landmarks."""
+def face_geometry(photo: np.ndarray, found: FaceResult) -> Geometry | None:
+    """What the checks read of the main face, or None without landmarks."""
     if found.mesh is None:
-        return {}
+        return None
     height, width = photo.shape[:2]
     faces = 1 + sum(face.confidence >= OTHER_FACE_CONFIDENCE for face in found.faces[1:])
-    geometry = Geometry(found.main, found.mesh, width, height, faces, np.asarray(photo)[..., :3])
+    return Geometry(found.main, found.mesh, width, height, faces, np.asarray(photo)[..., :3])
+
+
+def run_checks(photo: np.ndarray, found: FaceResult) -> dict[str, dict]:
+    """Every check on the main face (`check_all`); empty without landmarks."""
+    return check_all(face_geometry(photo, found))
+
+
+def check_all(geometry: Geometry | None) -> dict[str, dict]:
+    """Every check: {name: {value, limit, passed, message, finding, ofiq}}, where ``finding`` is the message without
+    its advice and ``ofiq`` the OFIQ measure(s) it corresponds to; empty without landmarks."""
+    if geometry is None:
+        return {}
     results = {}
     for check in CHECKS.values():
         value = float(check.value(geometry))
@@ -279,7 +328,8 @@ def run_checks(photo: np.ndarray, found: FaceResult) -> dict[str, dict]:
         shown = f"{value:.3g}{check.unit}" if check.unit == "°" else f"{value:.3g} {check.unit}"
         finding = f"{check.label}: {shown} ({_limit_text(check)})"
         results[check.name] = {"value": round(value, 4), "limit": check.limit, "passed": passed,
-                               "message": f"{finding}. {'OK.' if passed else check.advice}", "finding": finding,
+                               "message": f"{finding}. {check.advice if check.names_finding(value) else 'OK.'}",
+                               "finding": finding,
                                "ofiq": check.ofiq}
     return results
 
@@ -287,6 +337,8 @@ def run_checks(photo: np.ndarray, found: FaceResult) -> dict[str, dict]:
 def _limit_text(check: Check) -> str:
     if check.passes is _between:
         return f"between {check.limit[0]:g} and {check.limit[1]:g}"
+    if check.never_fails:
+        return f"named from {check.limit:g}, never fails"
     if check.passes is _at_least:
         return f"at least {check.limit:g}"
     return f"at most ±{check.limit:g}°" if check.unit == "°" else f"at most {check.limit:g}"

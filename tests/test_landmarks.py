@@ -146,7 +146,7 @@ def test_every_check_names_its_ofiq_measure(grace_hopper):
     ofiq = {"HeadPoseYaw", "HeadPosePitch", "HeadPoseRoll", "EyesOpen", "MouthClosed", "InterEyeDistance",
             "LeftwardCropOfTheFaceImage", "RightwardCropOfTheFaceImage", "MarginAboveOfTheFaceImage",
             "MarginBelowOfTheFaceImage", "SingleFacePresent", "BackgroundUniformity", "IlluminationUniformity",
-            "DynamicRange", "OverExposurePrevention", "UnderExposurePrevention", "HeadSize"}
+            "DynamicRange", "OverExposurePrevention", "UnderExposurePrevention", "HeadSize", "EyesVisible"}
     named = {measure for check in CHECKS.values() for measure in check.ofiq.split(", ") if measure}
     assert named == ofiq
     assert {name: result["ofiq"] for name, result in checks_of(grace_hopper).items()} == {
@@ -176,6 +176,28 @@ def lit_from_one_side(photo: np.ndarray, darker: float) -> np.ndarray:
     across = np.clip((np.arange(photo.shape[1]) - middle) / (0.25 * width) + 0.5, 0, 1)
     gain = (1 - (1 - darker) * across)[np.newaxis, :, np.newaxis]
     return np.clip(photo * gain, 0, 255).astype(np.uint8)
+
+
+def with_sunglasses(photo: np.ndarray) -> np.ndarray:
+    """Two dark lenses over the eyes, joined by a bridge."""
+    mesh, dark = find_face(photo).mesh, photo.copy()
+    centres = [mesh[list(corners), :2].mean(axis=0) for corners in EYE_CORNERS.values()]
+    width = float(np.linalg.norm(centres[1] - centres[0]))
+    for centre in centres:
+        cv2.ellipse(dark, tuple(int(v) for v in centre), (int(0.4 * width), int(0.27 * width)), 0, 0, 360,
+                    (25, 25, 30), -1)
+    cv2.line(dark, tuple(int(v) for v in centres[0]), tuple(int(v) for v in centres[1]), (25, 25, 30),
+             max(2, int(width / 20)))
+    return dark
+
+
+def test_dark_lenses_fail_eyes_visible_and_glasses_are_named_without_failing(grace_hopper, astronaut):
+    assert checks_of(grace_hopper)["eyes_visible"]["passed"] and checks_of(astronaut)["eyes_visible"]["passed"]
+    assert not checks_of(with_sunglasses(astronaut))["eyes_visible"]["passed"]
+    glasses, bare = checks_of(grace_hopper)["glasses"], checks_of(astronaut)["glasses"]
+    assert glasses["passed"] and bare["passed"]  # clear glasses are allowed in an ID photo
+    assert glasses["value"] >= 0.5 > bare["value"]
+    assert CHECKS["glasses"].advice in glasses["message"] and bare["message"].endswith("OK.")
 
 
 def test_a_face_lit_from_one_side_fails_even_lighting(grace_hopper):
@@ -220,6 +242,20 @@ def test_a_small_face_in_the_background_fails_only_the_id_profile(grace_hopper, 
     assert find_face(photo).outcome == "one"  # too small to be a second sitter
     assert checks_of(grace_hopper)["single_face"]["passed"]
     assert not checks_of(photo)["single_face"]["passed"] and checks_of(photo)["single_face"]["value"] == 2
+
+
+def test_the_report_outlines_what_the_checks_read(grace_hopper):
+    analyzer = Analyzer()
+    face = analyzer.analyze(grace_hopper).face
+    regions = {name: np.array(points) for name, points in face["regions"].items()}
+    eye_distance = np.linalg.norm(np.subtract(face["keypoints"]["left_eye"], face["keypoints"]["right_eye"]))
+    for region, keypoint in (("right_eye", "right_eye"), ("left_eye", "left_eye"), ("mouth", "mouth")):
+        assert np.linalg.norm(regions[region].mean(axis=0) - face["keypoints"][keypoint]) < 0.2 * eye_distance
+    x, y, width, height = face["box"]
+    assert (np.abs(regions["face"].mean(axis=0) - (x + width / 2, y + height / 2)) < 0.25 * width).all()
+    # the eyelids close on eyes painted shut: what `eyes_open` read is what the face tab draws
+    shut = analyzer.analyze(eyes_painted_shut(grace_hopper)).face["regions"]["right_eye"]
+    assert np.ptp(np.array(shut)[:, 1]) < 0.6 * np.ptp(regions["right_eye"][:, 1])
 
 
 def test_id_profile_fails_on_the_checks_and_says_how_to_fix_them(grace_hopper):
