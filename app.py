@@ -153,8 +153,9 @@ def analyze(image: dict | None, strictness: str = DEFAULT_STRICTNESS, profile: s
     Returns:
         A report with verdict ("good"/"bad"), p_bad, usable, reasons (why it is bad, or its minor issues),
         defects (probability per defect), measures (value, score, level per measure), suggestions (for the
-        reasons only), face (found, count, outcome, box, key points) and checks (value, limit, passed,
-        message, finding and the OFIQ measure per ID-photo check; they decide only under the "id" profile).
+        reasons only), face (found, count, outcome, box, key points, the outlines the checks read) and checks
+        (value, limit, passed, named, message, finding and the OFIQ measure per ID-photo check; they decide only
+        under the "id" profile; "named" marks a check that fails or, like glasses, is worth naming with advice).
     """
     path = path_of(image)
     if not path:
@@ -233,14 +234,20 @@ def bars_html(measures: dict) -> str:
     return "".join(rows) + legend
 
 
+def check_line(result: dict) -> str:
+    """Ticked, crossed, or noted with its advice when it passes but is worth naming (glasses)."""
+    if not result["passed"]:
+        return f"- ❌ {result['finding']}"
+    return f"- ℹ️ {result['message']}" if result["named"] else f"- ✅ {result['finding']}"
+
+
 def checks_markdown(report: dict) -> str:
-    """The ID-photo checks, ticked or crossed; they decide the verdict under the ID profile only."""
+    """The ID-photo checks; they decide the verdict under the ID profile only."""
     if not report["checks"]:
         return "" if not report["face"]["found"] else "_The face's landmarks could not be read: no ID-photo checks._"
     heading = ("**ID-photo checks**" if report["profile"] == "id"
                else "**ID-photo checks** (for information: choose the ID profile to make them count)")
-    return heading + "\n\n" + "\n".join(f"- {'✅' if result['passed'] else '❌'} {result['finding']}"
-                                        for result in report["checks"].values())
+    return heading + "\n\n" + "\n".join(check_line(result) for result in report["checks"].values())
 
 
 REGION_COLOURS = {"face": (255, 255, 255), "right_eye": (0, 255, 255), "left_eye": (0, 255, 255),

@@ -1,5 +1,6 @@
-"""ID-photo checks from the face's landmarks: pose, eyes, mouth, size, position, one face, plain background, and the
-light on the face (even on both sides, full tonal range, no burnt-out or black areas).
+"""ID-photo checks from the face's landmarks: pose, eyes, mouth, size, position, one face, plain background, the
+light on the face (even on both sides, full tonal range, no burnt-out or black areas), head size, dark lenses, and
+glasses (named, never failing).
 
 Each check is one `Check` in `CHECKS`: what it measures on a `Geometry` (the main face's Face Mesh points in the
 photo's pixels), its limit with the standard the limit comes from, and advice for when it fails. The ID profile
@@ -22,6 +23,7 @@ import numpy as np
 
 from . import eyewear, landmarks
 from .faces import FACE_OUTLINE, HAIR_WIDENING, Face, FaceResult, subject_mask
+from .images import area_shrunk
 from .pose import head_pose, mirror_pairs
 
 # Face Mesh indices. "Right" is the person's right, on the left of the photo.
@@ -129,8 +131,7 @@ class Geometry:
         x1, y1 = np.clip(np.ceil(outline.max(axis=0)).astype(int) + 1, (x0 + 2, y0 + 2), (self.width, self.height))
         shrink = min(1.0, LUMINANCE_SCALE / self.face.scale)
         grey = cv2.cvtColor(np.ascontiguousarray(self.photo[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
-        grey = cv2.resize(grey, (max(2, round((x1 - x0) * shrink)), max(2, round((y1 - y0) * shrink))),
-                          interpolation=cv2.INTER_AREA)
+        grey = area_shrunk(grey, (max(2, round((x1 - x0) * shrink)), max(2, round((y1 - y0) * shrink))))
         points = (self.mesh[:, :2] - (x0, y0)) * shrink
         mask = np.zeros(grey.shape, np.uint8)
         cv2.fillPoly(mask, [np.round(points[list(FACE_OUTLINE)]).astype(np.int32)], 1)
@@ -317,19 +318,21 @@ def run_checks(photo: np.ndarray, found: FaceResult) -> dict[str, dict]:
 
 
 def check_all(geometry: Geometry | None) -> dict[str, dict]:
-    """Every check: {name: {value, limit, passed, message, finding, ofiq}}, where ``finding`` is the message without
-    its advice and ``ofiq`` the OFIQ measure(s) it corresponds to; empty without landmarks."""
+    """Every check: {name: {value, limit, passed, named, message, finding, ofiq}}, where ``named`` says the message
+    gives advice (the check fails, or `glasses` are seen), ``finding`` is the message without its advice and ``ofiq``
+    the OFIQ measure(s) it corresponds to; empty without landmarks."""
     if geometry is None:
         return {}
     results = {}
     for check in CHECKS.values():
         value = float(check.value(geometry))
         passed = check.passes(value, check.limit)
-        shown = f"{value:.3g}{check.unit}" if check.unit == "°" else f"{value:.3g} {check.unit}"
+        number = "< 0.001" if 0 < abs(value) < 0.001 else f"{value:.3g}"  # not 5.71e-05 of the face
+        shown = f"{number}{check.unit}" if check.unit == "°" else f"{number} {check.unit}"
         finding = f"{check.label}: {shown} ({_limit_text(check)})"
-        results[check.name] = {"value": round(value, 4), "limit": check.limit, "passed": passed,
-                               "message": f"{finding}. {check.advice if check.names_finding(value) else 'OK.'}",
-                               "finding": finding,
+        named = check.names_finding(value)
+        results[check.name] = {"value": round(value, 4), "limit": check.limit, "passed": passed, "named": named,
+                               "message": f"{finding}. {check.advice if named else 'OK.'}", "finding": finding,
                                "ofiq": check.ofiq}
     return results
 

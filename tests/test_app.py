@@ -46,7 +46,7 @@ def check_report(report: dict):
     assert isinstance(report["suggestions"], list)
     assert {"found", "count", "outcome", "message", "box", "keypoints"} <= set(report["face"])
     assert report["profile"] in ("photo", "id")
-    assert all({"value", "limit", "passed", "message"} <= set(check) for check in report["checks"].values())
+    assert all({"value", "limit", "passed", "named", "message"} <= set(check) for check in report["checks"].values())
 
 
 def test_analyzer_reports_and_blur_is_worse(analyzer, photos):

@@ -3,11 +3,12 @@
 import io
 import zlib
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
-from pixelperfect.images import MAX_MEGAPIXELS, ImageError, load_image
+from pixelperfect.images import MAX_MEGAPIXELS, ImageError, area_shrunk, load_image
 
 
 def encode(image: Image.Image, format_: str, **options) -> bytes:
@@ -105,3 +106,14 @@ def test_a_phone_photo_is_decoded_at_a_reduced_size_with_the_same_verdict_and_fa
     assert drafted["verdict"] == shrunk["verdict"] == "good"
     assert [r["name"] for r in drafted["reasons"]] == [r["name"] for r in shrunk["reasons"]]
     assert np.allclose(drafted["face"]["box"], shrunk["face"]["box"], atol=6)
+
+
+def test_area_shrinking_in_two_steps_keeps_size_place_and_light(face):
+    grey = cv2.cvtColor(cv2.resize(np.asarray(face), (1100, 1100), interpolation=cv2.INTER_CUBIC), cv2.COLOR_RGB2GRAY)
+    grey[:, 770:] = 255  # an edge at 70 % of the width
+    for size in ((126, 126), (137, 97), (550, 550), (1000, 900)):
+        shrunk = area_shrunk(grey, size)
+        assert shrunk.shape == (size[1], size[0])
+        assert abs(float(shrunk.mean()) - float(grey.mean())) < 1.0  # an average: the light is kept
+        white = np.flatnonzero((shrunk == 255).all(axis=0))
+        assert abs(white[0] - 0.7 * size[0]) <= 1.5  # and the edge stays where it was
