@@ -2,11 +2,11 @@
 
     python -m benchmarks.bystanders [--shared ../shared]
 
-Each good portrait of `realphotos` and `realphotos2` with one face is widened to the right (its own edge mirrored)
+Each good portrait of `realphotos` and `realphotos2` with one face is widened to the right (its last column repeated)
 and another portrait's face, 0.65-1.0 times as wide as its own, is pasted there, sharp or defocused (a Gaussian of
 1, 2 or 4 % of the pasted square's side). Per defocus: how many pasted faces were found, what the photo profile made
 of the photo (`several` when the face is at least `faces.COMPARABLE_WIDTH` as wide), BlazeFace's confidence in them
-(`checks.OTHER_FACE_CONFIDENCE` is the floor from which the ID profile counts a face), and the pasted face's detail
+(and whether the ID profile counts it, `checks.another_face`), and the pasted face's detail
 (`measures.detail_ratio`, both faces read at the smaller one's scale) as a share of the main face's, the sharpness
 cue tried for telling a defocused bystander from a second sitter. Prints Markdown; not a test.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pixelperfect.checks import OTHER_FACE_CONFIDENCE
+from pixelperfect.checks import another_face
 from pixelperfect.faces import CROP_SIDE_SCALES, Face, face_square, find_face
 from pixelperfect.images import load_image
 from pixelperfect.measures import detail_ratio
@@ -47,7 +47,7 @@ def relative_detail(photo: np.ndarray, main: Face, other: Face) -> float:
 def with_bystander(photo: np.ndarray, main: Face, square: np.ndarray, width: float, defocus: float) -> np.ndarray:
     """The photo widened to twice its width, the face ``square`` pasted level with the main face in the new half."""
     height, photo_width = photo.shape[:2]
-    canvas = cv2.copyMakeBorder(photo, 0, 0, 0, photo_width, cv2.BORDER_REFLECT)
+    canvas = cv2.copyMakeBorder(photo, 0, 0, 0, photo_width, cv2.BORDER_REPLICATE)
     side = max(8, int(width))
     patch = cv2.resize(square, (side, side), interpolation=cv2.INTER_AREA)
     if defocus:
@@ -81,19 +81,21 @@ def main(argv=None):
             found = find_face(composite)
             pasted = [face for face in found.faces if face.x + face.width / 2 > photo.shape[1]]
             sitters = [face for face in found.faces if face.x + face.width / 2 <= photo.shape[1]]
-            results[defocus].append((found.outcome, pasted[0].confidence if pasted and sitters else None,
-                                     relative_detail(composite, sitters[0], pasted[0]) if pasted and sitters else None))
+            both = bool(pasted and sitters)
+            results[defocus].append((found.outcome, pasted[0].confidence if both else None,
+                                     relative_detail(composite, sitters[0], pasted[0]) if both else None,
+                                     both and another_face(composite, pasted[0])))
     print(f"{len(portraits)} good portraits with one face and landmarks, a face pasted beside each\n")
     print("| defocus | pasted faces found | photo profile: several | confidence (min · 2nd pct · median) "
-          f"| counted under id (≥ {OTHER_FACE_CONFIDENCE}) | detail vs the sitter's (10th · 50th · 90th pct) |")
+          "| counted under id | detail vs the sitter's (10th · 50th · 90th pct) |")
     print("|---|---|---|---|---|---|")
     for defocus, rows in results.items():
-        confidence = np.array([c for _, c, _ in rows if c is not None])
-        detail = np.array([d for _, _, d in rows if d is not None])
-        several = sum(outcome == "several" for outcome, _, _ in rows)
+        confidence = np.array([c for _, c, _, _ in rows if c is not None])
+        detail = np.array([d for _, _, d, _ in rows if d is not None])
+        several = sum(outcome == "several" for outcome, _, _, _ in rows)
         print(f"| {defocus:.0%} | {len(confidence)}/{len(rows)} | {several} | {confidence.min():.2f} · "
               f"{np.percentile(confidence, 2):.2f} · {np.median(confidence):.2f} | "
-              f"{int((confidence >= OTHER_FACE_CONFIDENCE).sum())} | "
+              f"{sum(counted for *_, counted in rows)} | "
               + " · ".join(f"{v:.2f}" for v in np.percentile(detail, [10, 50, 90])) + " |")
 
 

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from . import eyewear, landmarks
-from .faces import FACE_OUTLINE, HAIR_WIDENING, Face, FaceResult, subject_mask
+from .faces import FACE_OUTLINE, HAIR_WIDENING, SURE_WITHOUT_MESH, Face, FaceResult, read_mesh, subject_mask
 from .images import area_shrunk
 from .pose import head_pose, mirror_pairs
 
@@ -30,6 +30,7 @@ from .pose import head_pose, mirror_pairs
 # The iris model's lid points facing each other (upper, lower), and its two eye corners.
 LID_PAIRS, EYE_CORNER_POINTS = ((12, 4), (11, 3), (13, 5)), (0, 8)
 INNER_LIPS = ((13, 14), (82, 87), (312, 317), (81, 178), (311, 402))
+EYELID_LOOP = (*range(9), *range(15, 8, -1))  # the lower lid from corner to corner, back along the upper
 INNER_LIP_LOOP = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
 BACKGROUND_SCALE = 40  # the background is read with the face scaled to this many pixels (`Face.scale`)
 LUMINANCE_SCALE = 64  # and the light on the face with the face scaled to this many (or at its own size if smaller)
@@ -37,8 +38,9 @@ LIGHT_BLUR = 0.05  # light is compared between the two sides smoothed over this 
 DARK, BRIGHT = 25, 247  # grey levels from which a face pixel is black or burnt out (OFIQ's exposure ranges)
 CHIN = 152
 # Under the ID profile any other face counts, however small or blurred, as ISO/IEC 19794-5 asks, if BlazeFace is
-# this sure of it: of 712 faces pasted beside the 179 good real portraits, sharp or defocused, it found 711 at 0.6
-# or more; hair curls in a UTKFace crop read 0.53.
+# this sure of it (and, below `faces.SURE_WITHOUT_MESH`, Face Mesh reads it): faces pasted beside the 179 good real
+# portraits, sharp or defocused, read 0.53 and more, 98 in 100 of them 0.61 and more; hair curls in a UTKFace crop
+# read 0.53 (`benchmarks.bystanders`).
 OTHER_FACE_CONFIDENCE = 0.6
 
 
@@ -158,14 +160,18 @@ class Geometry:
         mirrored points read the same skin on both sides when the head is turned."""
         grey, _, points, scale = self.face_light
         smooth = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), max(0.5, LIGHT_BLUR * scale))
-        right, left = _lit_pairs()
         height, width = smooth.shape
+        spots = np.round(points).astype(int)
+        inside = (spots[:, 0] >= 0) & (spots[:, 0] < width) & (spots[:, 1] >= 0) & (spots[:, 1] < height)
+        right, left = _lit_pairs()
+        seen = inside[right] & inside[left]  # a face cut by the photo's edge: only pairs both in it
+        if not seen.any():
+            return 1.0
 
         def light(indices):
-            x, y = np.round(points[indices]).astype(int).T
-            return smooth[np.clip(y, 0, height - 1), np.clip(x, 0, width - 1)] + 1
+            return smooth[spots[indices, 1], spots[indices, 0]] + 1
 
-        return float(np.exp(-abs(np.median(np.log(light(right) / light(left))))))
+        return float(np.exp(-abs(np.median(np.log(light(right[seen]) / light(left[seen]))))))
 
     @cached_property
     def eye_band(self) -> np.ndarray:
@@ -175,13 +181,12 @@ class Geometry:
     def regions(self) -> dict[str, list[list[float]]]:
         """The outlines the checks read, for drawing: the face (light, head size), each eye's lids from the iris
         model (eyes open) and the inner lips (mouth closed), as [x, y] photo pixels."""
-        def loop(points: np.ndarray) -> list[list[float]]:
-            around = np.arctan2(*(points - points.mean(axis=0)).T[::-1])
-            return np.round(points[np.argsort(around)], 1).tolist()
+        def rounded(points: np.ndarray) -> list[list[float]]:
+            return np.round(points, 1).tolist()
 
-        return {"face": loop(self.mesh[list(FACE_OUTLINE), :2]),
-                **{f"{side}_eye": loop(lids) for side, lids in self.eyelids.items()},
-                "mouth": loop(self.mesh[list(INNER_LIP_LOOP), :2])}
+        return {"face": rounded(self.mesh[list(FACE_OUTLINE), :2]),
+                **{f"{side}_eye": rounded(lids[list(EYELID_LOOP)]) for side, lids in self.eyelids.items()},
+                "mouth": rounded(self.mesh[list(INNER_LIP_LOOP), :2])}
 
     @cached_property
     def head_height(self) -> float:
@@ -205,7 +210,7 @@ class Check:
     label: str
     value: Callable[[Geometry], float]
     limit: float | tuple[float, float]  # a bound, or (lowest, highest) for `_between`
-    passes: Callable  # (value, limit) → within the limit
+    passes: Callable[[float, float | tuple[float, float]], bool]  # (value, limit) → within the limit
     unit: str
     advice: str
     source: str
@@ -213,7 +218,7 @@ class Check:
 
     @property
     def never_fails(self) -> bool:
-        return self.passes is _reported
+        return self.passes is _never_fails
 
     def names_finding(self, value: float) -> bool:
         """Whether a report should name this finding with its advice: it fails, or it never fails but is seen."""
@@ -232,7 +237,7 @@ def _between(value: float, limit: tuple[float, float]) -> bool:
     return limit[0] <= value <= limit[1]
 
 
-def _reported(value: float, limit: float) -> bool:
+def _never_fails(value: float, limit: float) -> bool:
     """Never fails: from ``limit`` on, the finding is named with its advice (clear glasses, which ID photos allow)."""
     return True
 
@@ -252,9 +257,9 @@ CHECKS: dict[str, Check] = {check.name: check for check in [
           _at_least, "× the cheeks' brightness", "Take off sunglasses or tinted glasses: your eyes must be visible.",
           "ours: the 637 faces of benchmarks/labels with their eyes visible read 0.32 and more; of the 2 with "
           "sunglasses the dark pair reads 0.18, a light-tinted pair 0.54", "EyesVisible"),
-    Check("glasses", "Glasses", lambda g: eyewear.glasses_score(g.eye_band), 0.5, _reported, "score",
+    Check("glasses", "Glasses", lambda g: eyewear.glasses_score(g.eye_band), 0.5, _never_fails, "score",
           "Glasses are fine if clear: keep reflections off the lenses and the frames clear of your eyes.",
-          "ours, a model fitted on the 400 labelled UTKFace faces of benchmarks/labels "
+          "ours, a model fitted on the labelled UTKFace faces of benchmarks/labels (398 with landmarks) "
           "(pixelperfect.training.eyewear); ISO/IEC 19794-5 allows clear glasses", ""),
     Check("mouth_closed", "Mouth closed", lambda g: g.mouth_opening, 0.07, _at_most, "× eyes-to-mouth",
           "Close your mouth and keep a neutral expression.",
@@ -281,15 +286,16 @@ CHECKS: dict[str, Check] = {check.name: check for check in [
           "BackgroundUniformity"),
     Check("lighting", "Face evenly lit", lambda g: g.lighting_balance, 0.61, _at_least, "× the brighter side",
           "Light your face evenly from the front: one side of it is in shadow.",
-          "ours, fitted on the 400 labelled UTKFace faces of benchmarks/labels (the best balanced accuracy on the "
-          "faces labelled without doubt; OFIQ's IlluminationUniformity gives no pass/fail point)",
+          "ours, fitted on the labelled UTKFace faces of benchmarks/labels (the best balanced accuracy on the faces "
+          "labelled without doubt, benchmarks.checks; OFIQ's IlluminationUniformity gives no pass/fail point)",
           "IlluminationUniformity"),
     Check("dynamic_range", "Full range of tones on the face", lambda g: g.dynamic_range, 4.0, _at_least, "bits",
           "Light your face well and do not use filters: it shows too few shades of light and dark.",
           "ISO/IEC 29794-5, OFIQ DynamicRange (quality 50)", "DynamicRange"),
     Check("highlights", "No burnt-out patches on the face", lambda g: float((g.face_pixels >= BRIGHT).mean()), 0.01,
           _at_most, "of the face", "Soften or move the light: parts of your face are burnt out to white.",
-          "ISO/IEC 29794-5, OFIQ OverExposurePrevention (quality 50)", "OverExposurePrevention"),
+          "ISO/IEC 29794-5, OFIQ OverExposurePrevention (quality 50; read here on the face at 64 px)",
+          "OverExposurePrevention"),
     Check("shadows", "No black patches on the face", lambda g: float((g.face_pixels <= DARK).mean()), 0.25,
           _at_most, "of the face", "Add light in front of you: parts of your face are black.",
           "ours: the 179 good portraits of realphotos and realphotos2 read at most 0.17 (OFIQ's "
@@ -298,7 +304,7 @@ CHECKS: dict[str, Check] = {check.name: check for check in [
           "of the photo's height",
           "Frame the photo from just above your head to your shoulders: chin to crown should fill half to four "
           "fifths of its height.",
-          "passport rules, the span of them: chin to crown 1–1⅜ in of 2 in (US, 0.49–0.69), 32–36 mm of 45 mm "
+          "passport rules, the span of them: chin to crown 1–1⅜ in of 2 in (US, 0.50–0.69), 32–36 mm of 45 mm "
           "(Schengen, 0.71–0.80)", "HeadSize"),
 ]}
 
@@ -307,9 +313,19 @@ def face_geometry(photo: np.ndarray, found: FaceResult) -> Geometry | None:
     """What the checks read of the main face, or None without landmarks."""
     if found.mesh is None:
         return None
+    photo = np.asarray(photo)
+    photo = np.repeat(photo[..., np.newaxis], 3, axis=2) if photo.ndim == 2 else photo[..., :3]
     height, width = photo.shape[:2]
-    faces = 1 + sum(face.confidence >= OTHER_FACE_CONFIDENCE for face in found.faces[1:])
-    return Geometry(found.main, found.mesh, width, height, faces, np.asarray(photo)[..., :3])
+    faces = 1 + sum(another_face(photo, face) for face in found.faces[1:])
+    return Geometry(found.main, found.mesh, width, height, faces, photo)
+
+
+def another_face(photo: np.ndarray, face: Face) -> bool:
+    """A second face counts from `OTHER_FACE_CONFIDENCE`; below `faces.SURE_WITHOUT_MESH` only if Face Mesh reads
+    it too, as the main face must (a face-like pattern otherwise)."""
+    if face.confidence < OTHER_FACE_CONFIDENCE:
+        return False
+    return face.confidence >= SURE_WITHOUT_MESH or read_mesh(photo, face)[1] is not None
 
 
 def run_checks(photo: np.ndarray, found: FaceResult) -> dict[str, dict]:

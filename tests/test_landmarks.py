@@ -6,6 +6,7 @@ import pytest
 
 from pixelperfect import Analyzer
 from pixelperfect.checks import CHECKS, run_checks
+from pixelperfect.eyewear import eye_band
 from pixelperfect.faces import face_square, find_face
 from pixelperfect.landmarks import EYE_CORNERS, FULL_RANGE, SHORT_RANGE, anchors, suppress
 from pixelperfect.pose import canonical_face, head_pose, mirror_pairs, rotation_between, rotation_for
@@ -198,6 +199,23 @@ def test_dark_lenses_fail_eyes_visible_and_glasses_are_named_without_failing(gra
     assert glasses["passed"] and bare["passed"]  # clear glasses are allowed in an ID photo
     assert glasses["value"] >= 0.5 > bare["value"]
     assert CHECKS["glasses"].advice in glasses["message"] and bare["message"].endswith("OK.")
+
+
+def test_the_eye_band_is_the_same_for_a_tilted_or_bigger_head(grace_hopper):
+    upright = eye_band(grace_hopper, find_face(grace_hopper).mesh)
+    for photo in (turned(grace_hopper, 25), cv2.resize(grace_hopper, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)):
+        band = eye_band(photo, find_face(photo).mesh)
+        # the same eyes, level and at the same scale (another person's band correlates at about 0.5)
+        assert np.corrcoef(band.ravel(), upright.ravel())[0, 1] > 0.85
+
+
+def test_grey_photos_and_faces_cut_by_the_edge_are_checked(grace_hopper):
+    grey = cv2.cvtColor(grace_hopper, cv2.COLOR_RGB2GRAY)
+    assert checks_of(grey)["lighting"]["value"] == pytest.approx(checks_of(grace_hopper)["lighting"]["value"], abs=0.02)
+    face = find_face(grace_hopper).main
+    cut = grace_hopper[:, :face.x + int(0.8 * face.width)]  # a fifth of the face beyond the right edge
+    checks = checks_of(cut)
+    assert checks and 0.61 <= checks["lighting"]["value"] <= 1  # read on the pairs still in the photo
 
 
 def test_a_face_lit_from_one_side_fails_even_lighting(grace_hopper):

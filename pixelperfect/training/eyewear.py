@@ -85,9 +85,9 @@ def main(argv=None):
     parser.add_argument("--output", type=Path, default=GLASSES_FILE)
     args = parser.parse_args(argv)
     features, labels = [], []
-    for row in csv.DictReader(args.labels.open()):
-        if not row["file"].startswith("utkface/"):
-            continue
+    with args.labels.open() as labels_file:
+        rows = [row for row in csv.DictReader(labels_file) if row["file"].startswith("utkface/")]
+    for row in rows:
         photo = load_image(args.shared / row["file"])
         found = find_face(photo)
         if found.mesh is not None:
