@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.bystanders import good_portraits
 from benchmarks.real import wilson
 from pixelperfect.checks import CHECKS, run_checks
 from pixelperfect.faces import find_face
@@ -69,8 +70,7 @@ def accuracy_table(rows: list[tuple[dict, dict]]) -> str:
 
 
 def good_portraits_table(shared: Path) -> str:
-    entries = [folder / entry["path"] for folder in (shared / "realphotos", shared / "realphotos2")
-               for entry in csv.DictReader((folder / "manifest.csv").open()) if entry["kind"] == "good"]
+    entries = good_portraits(shared)
     failed = {name: [] for name in CHECKS}
     read = 0
     for path in entries:

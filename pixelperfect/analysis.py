@@ -153,7 +153,7 @@ class Analyzer:
         return reports
 
 
-def face_block(result: FaceResult, geometry: Geometry | None = None) -> dict:
+def face_block(result: FaceResult, geometry: Geometry | None) -> dict:
     main = result.main
     return {"found": main is not None, "count": len(result.faces), "outcome": result.outcome,
             "message": result.message, "box": list(main.box) if main else None,

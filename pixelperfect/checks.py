@@ -220,10 +220,6 @@ class Check:
     def never_fails(self) -> bool:
         return self.passes is _never_fails
 
-    def names_finding(self, value: float) -> bool:
-        """Whether a report should name this finding with its advice: it fails, or it never fails but is seen."""
-        return not self.passes(value, self.limit) or (self.never_fails and value >= self.limit)
-
 
 def _at_most(value: float, limit: float) -> bool:
     return abs(value) <= limit
@@ -346,7 +342,7 @@ def check_all(geometry: Geometry | None) -> dict[str, dict]:
         number = "< 0.001" if 0 < abs(value) < 0.001 else f"{value:.3g}"  # not 5.71e-05 of the face
         shown = f"{number}{check.unit}" if check.unit == "°" else f"{number} {check.unit}"
         finding = f"{check.label}: {shown} ({_limit_text(check)})"
-        named = check.names_finding(value)
+        named = not passed or (check.never_fails and value >= check.limit)  # fails, or seen (glasses)
         results[check.name] = {"value": round(value, 4), "limit": check.limit, "passed": passed, "named": named,
                                "message": f"{finding}. {check.advice if named else 'OK.'}", "finding": finding,
                                "ofiq": check.ofiq}
