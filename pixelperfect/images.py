@@ -84,12 +84,17 @@ def _from_bytes(data: bytes) -> np.ndarray:
                 raise ImageError("The image is truncated: only part of the file arrived. Upload it again.") from None
             raise ImageError("The image file is damaged and cannot be decoded. Upload it again or take a new "
                              "photo.") from None
-        return _to_rgb(image)
+        return _to_rgb(image, owned=True)
 
 
-def _to_rgb(image: Image.Image) -> np.ndarray:
-    try:
-        image = ImageOps.exif_transpose(image)  # photos from phones are often stored sideways
+def _to_rgb(image: Image.Image, owned: bool = False) -> np.ndarray:
+    """``owned``: made here, not the caller's, so it is turned upright in place: `ImageOps.exif_transpose` otherwise
+    copies even a photo that needs no turning (6 ms for a 4 MP photo)."""
+    try:  # photos from phones are often stored sideways
+        if owned:
+            ImageOps.exif_transpose(image, in_place=True)
+        else:
+            image = ImageOps.exif_transpose(image)
     except Exception:  # a broken EXIF block is no reason to refuse the photo
         pass
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
@@ -152,4 +157,4 @@ def _from_array(array: np.ndarray) -> np.ndarray:
         array = np.nan_to_num(array.astype(np.float64))
         scale = 255.0 if array.max() <= 1.0 else 255.0 / max(array.max(), 1)
         array = np.clip(array * scale, 0, 255).astype(np.uint8)
-    return _to_rgb(Image.fromarray(array))
+    return _to_rgb(Image.fromarray(array), owned=True)

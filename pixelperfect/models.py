@@ -97,7 +97,10 @@ class Classifier:
         mine, theirs = [], []
         for logits in self._logits(pixels, batch_size):
             mine.append(self._probabilities(logits))
-            theirs.append(other._probabilities(other.model.classifier(self._head_input.value.float())))
+            # In the precision the other model's own pass would use, so sharing changes no answer.
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=other.bfloat16):
+                their_logits = other.model.classifier(self._head_input.value)
+            theirs.append(other._probabilities(their_logits.float()))
         return self._stacked(mine), other._stacked(theirs)
 
     def predict(self, images: list, batch_size: int = 32) -> np.ndarray:

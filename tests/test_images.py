@@ -35,8 +35,12 @@ def test_exif_rotated_photo_is_turned_upright(face):
     exif = Image.Exif()
     exif[0x0112] = 6  # stored sideways: rotate 90° clockwise to view
     sideways = face.rotate(90, expand=True)
-    array = load_image(encode(sideways, "JPEG", exif=exif, quality=95))
-    assert array.shape == (face.height, face.width, 3)
+    data = encode(sideways, "JPEG", exif=exif, quality=95)
+    assert load_image(data).shape == (face.height, face.width, 3)
+    # A caller's own image is turned upright in the array only; the image it passed stays as it was.
+    opened = Image.open(io.BytesIO(data))
+    assert load_image(opened).shape == (face.height, face.width, 3)
+    assert opened.size == sideways.size and opened.getexif()[0x0112] == 6
 
 
 def test_animated_gif_uses_the_first_frame(face):

@@ -88,9 +88,11 @@ def test_a_head_on_the_frozen_defect_model_shares_its_backbone(defect_model, bui
     defect = Classifier.load(defect_model)
     assert frozen.shares_backbone_with(defect) and not tuned.shares_backbone_with(defect)
     pixels = frozen.pixels(list(face_crops.values()))
-    quality_probabilities, defect_probabilities = frozen.predict_pixels_with(defect, pixels)
-    np.testing.assert_allclose(quality_probabilities, frozen.predict_pixels(pixels), atol=1e-5)
-    np.testing.assert_allclose(defect_probabilities, defect.predict_pixels(pixels), atol=1e-5)
+    for bfloat16 in (False, True):  # the shared pass answers as each model alone would, in either precision
+        frozen.bfloat16 = defect.bfloat16 = bfloat16
+        quality_probabilities, defect_probabilities = frozen.predict_pixels_with(defect, pixels)
+        np.testing.assert_allclose(quality_probabilities, frozen.predict_pixels(pixels), atol=1e-5)
+        np.testing.assert_allclose(defect_probabilities, defect.predict_pixels(pixels), atol=1e-5)
     # Requests run on several threads at once: each must get the answer for its own pixels.
     inputs = [pixels[i % 2: i % 2 + 1] + 0.05 * i for i in range(24)]
     alone = [frozen.predict_pixels_with(defect, x)[1] for x in inputs]
