@@ -6,7 +6,7 @@ Each good portrait of `realphotos` and `realphotos2` with one face is widened to
 and another portrait's face, 0.65-1.0 times as wide as its own, is pasted there, sharp or defocused (a Gaussian of
 1, 2 or 4 % of the pasted square's side). Per defocus: how many pasted faces were found, what the photo profile made
 of the photo (`several` when the face is at least `faces.COMPARABLE_WIDTH` as wide), BlazeFace's confidence in them
-(and whether the ID profile counts it, `checks.another_face`), and the pasted face's detail
+(and whether the ID profile counts it, `checks.faces_counted`), and the pasted face's detail
 (`measures.detail_ratio`, both faces read at the smaller one's scale) as a share of the main face's, the sharpness
 cue tried for telling a defocused bystander from a second sitter. Prints Markdown; not a test.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pixelperfect.checks import another_face
+from pixelperfect.checks import faces_counted
 from pixelperfect.faces import CROP_SIDE_SCALES, Face, face_square, find_face
 from pixelperfect.images import load_image
 from pixelperfect.measures import detail_ratio
@@ -84,7 +84,7 @@ def main(argv=None):
             both = bool(pasted and sitters)
             results[defocus].append((found.outcome, pasted[0].confidence if both else None,
                                      relative_detail(composite, sitters[0], pasted[0]) if both else None,
-                                     both and another_face(composite, pasted[0])))
+                                     both and faces_counted(composite, found) > 1))
     print(f"{len(portraits)} good portraits with one face and landmarks, a face pasted beside each\n")
     print("| defocus | pasted faces found | photo profile: several | confidence (min · 2nd pct · median) "
           "| counted under id | detail vs the sitter's (10th · 50th · 90th pct) |")

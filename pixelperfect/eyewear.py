@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from .faces import MESH_KEYPOINTS
-from .images import area_shrunk
+from .images import grey_region
 
 GLASSES_FILE = Path(__file__).with_name("glasses.json")
 EYE_DISTANCE = 40
@@ -40,14 +40,12 @@ def eye_band(photo: np.ndarray, mesh: np.ndarray) -> np.ndarray:
     x0, y0 = np.clip(np.floor((right + left) / 2 - half).astype(int), 0, (photo.shape[1] - 1, photo.shape[0] - 1))
     x1, y1 = np.clip(np.ceil((right + left) / 2 + half).astype(int) + 1, (x0 + 1, y0 + 1),
                      (photo.shape[1], photo.shape[0]))
-    grey = cv2.cvtColor(np.ascontiguousarray(photo[y0:y1, x0:x1, :3]), cv2.COLOR_RGB2GRAY)
-    shrink = min(1.0, EYE_DISTANCE / distance)
-    if shrink < 1:
-        grey = area_shrunk(grey, (max(1, round((x1 - x0) * shrink)), max(1, round((y1 - y0) * shrink))))
-    right, left = (right - (x0, y0)) * shrink, (left - (x0, y0)) * shrink
+    grey, to_region = grey_region(photo, (x0, y0, x1, y1), min(1.0, EYE_DISTANCE / distance))
+    right, left = to_region(right), to_region(left)
     middle = (right + left) / 2
     angle = np.degrees(np.arctan2(*(left - right)[::-1]))
-    to_band = cv2.getRotationMatrix2D(tuple(middle), angle, EYE_DISTANCE / (distance * shrink))
+    apart = max(1e-6, float(np.linalg.norm(left - right)))
+    to_band = cv2.getRotationMatrix2D(tuple(middle), angle, EYE_DISTANCE / apart)
     to_band[:, 2] += np.array(EYES_MIDPOINT) - middle
     return cv2.warpAffine(grey, to_band, BAND_SIZE, flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE).astype(np.float32)

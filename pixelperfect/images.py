@@ -148,6 +148,22 @@ def area_shrunk(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA if image.shape[1] >= size[0] else cv2.INTER_LINEAR)
 
 
+def grey_region(photo: np.ndarray, box: tuple[int, int, int, int], shrink: float, smallest: int = 1):
+    """The ``box`` (x0, y0, x1, y1) of an RGB ``photo`` in grey levels, `area_shrunk` by ``shrink`` when below 1 (each
+    side at least ``smallest`` pixels), and the function that takes photo points to its pixels: pixel centres to
+    pixel centres, on each axis by the scale the rounded size really has, as the resize itself places them."""
+    x0, y0, x1, y1 = box
+    grey = cv2.cvtColor(np.ascontiguousarray(photo[y0:y1, x0:x1, :3]), cv2.COLOR_RGB2GRAY)
+    if shrink < 1:
+        grey = area_shrunk(grey, (max(smallest, round((x1 - x0) * shrink)), max(smallest, round((y1 - y0) * shrink))))
+    scale = np.array([grey.shape[1] / (x1 - x0), grey.shape[0] / (y1 - y0)])
+
+    def to_region(points: np.ndarray) -> np.ndarray:
+        return (np.asarray(points)[..., :2] - (x0, y0) + 0.5) * scale - 0.5
+
+    return grey, to_region
+
+
 def _from_array(array: np.ndarray) -> np.ndarray:
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[..., 0]

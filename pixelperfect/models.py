@@ -99,7 +99,7 @@ class Classifier:
             mine.append(self._probabilities(logits))
             # In the precision the other model's own pass would use, so sharing changes no answer.
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=other.bfloat16):
-                their_logits = other.model.classifier(self._head_input.value)
+                their_logits = other.model.classifier(self._head_input.value.float())
             theirs.append(other._probabilities(their_logits.float()))
         return self._stacked(mine), other._stacked(theirs)
 

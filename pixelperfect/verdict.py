@@ -63,8 +63,8 @@ DEFAULT_STRICTNESS = "standard"
 PROFILES: dict[str, str] = {
     "photo": "Technical quality: defects, softness and the face (profile pictures, listings).",
     "id": "Technical quality and the ID-photo checks: head straight, eyes open, mouth closed, face big enough, "
-          "centred and fully in the frame, one face, plain background, even light on the face, head size "
-          "(identity checks, documents).",
+          "centred and fully in the frame, one face, plain background, even light on the face, head size, no dark "
+          "lenses (identity checks, documents).",
 }
 DEFAULT_PROFILE = "photo"
 NO_LANDMARKS = "The face's landmarks could not be read, so pose, eyes and framing cannot be checked."

@@ -1,5 +1,7 @@
 """Faces and landmarks on LiteRT (BlazeFace, Face Mesh) and the ID-photo checks built on them."""
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -260,6 +262,13 @@ def test_a_small_face_in_the_background_fails_only_the_id_profile(grace_hopper, 
     assert find_face(photo).outcome == "one"  # too small to be a second sitter
     assert checks_of(grace_hopper)["single_face"]["passed"]
     assert not checks_of(photo)["single_face"]["passed"] and checks_of(photo)["single_face"]["value"] == 2
+
+
+def test_a_second_sitter_fails_single_face_however_faintly_it_was_detected(grace_hopper):
+    found = find_face(grace_hopper)
+    faint = replace(found.main, x=found.main.x + found.main.width, confidence=0.5)  # as wide as the sitter's face
+    checks = run_checks(grace_hopper, replace(found, outcome="several", faces=(found.main, faint)))
+    assert checks["single_face"]["value"] == 2 and not checks["single_face"]["passed"]
 
 
 def test_the_report_outlines_what_the_checks_read(grace_hopper):

@@ -93,6 +93,9 @@ def test_a_head_on_the_frozen_defect_model_shares_its_backbone(defect_model, bui
         quality_probabilities, defect_probabilities = frozen.predict_pixels_with(defect, pixels)
         np.testing.assert_allclose(quality_probabilities, frozen.predict_pixels(pixels), atol=1e-5)
         np.testing.assert_allclose(defect_probabilities, defect.predict_pixels(pixels), atol=1e-5)
+    frozen.bfloat16, defect.bfloat16 = True, False  # mixed: the backbone's bfloat16 rounding only
+    np.testing.assert_allclose(frozen.predict_pixels_with(defect, pixels)[1], defect.predict_pixels(pixels), atol=0.02)
+    frozen.bfloat16 = False
     # Requests run on several threads at once: each must get the answer for its own pixels.
     inputs = [pixels[i % 2: i % 2 + 1] + 0.05 * i for i in range(24)]
     alone = [frozen.predict_pixels_with(defect, x)[1] for x in inputs]
