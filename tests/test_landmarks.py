@@ -297,3 +297,12 @@ def test_id_profile_fails_on_the_checks_and_says_how_to_fix_them(grace_hopper):
     assert "roll" in [reason["name"] for reason in identity.blocking]
     assert CHECKS["roll"].advice in identity.suggestions
     assert set(identity.face["keypoints"]) == {"right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear"}
+
+
+def test_the_skin_tone_benchmark_reads_a_darker_face_as_a_darker_tone(astronaut):
+    from benchmarks.skin_tones import ita, ita_class
+
+    found = find_face(astronaut)
+    tones = [ita_class(ita((astronaut * share).astype(np.uint8), found.mesh, found.main.scale))
+             for share in (1.0, 0.7, 0.45)]
+    assert tones == ["light", "brown", "dark"]

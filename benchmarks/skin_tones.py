@@ -1,0 +1,133 @@
+"""The ID checks across skin tones: does a check fail some people's faces more often than others'?
+
+    python -m benchmarks.skin_tones [--faces ../shared/utkface/images] [--count 0]
+
+UTKFace faces (all of them, or ``--count`` drawn with seed 0) grouped two ways: by the race their file names give,
+and by the skin tone measured on each face, the Individual Typology Angle (ITA° = arctan((L* − 50) / b*) in CIELAB,
+median over discs on the cheeks and forehead) in its six usual classes (very light > 55°, light 41–55°, intermediate
+28–41°, tan 10–28°, brown −30–10°, dark below −30°). Per check, the share of faces it fails in each group of at least
+`SMALLEST_GROUP` faces and the largest difference between two of them; first, the share whose landmarks were read at
+all (without them no check runs). UTKFace crops are not ID photos (small, cropped close, often turned), so many
+checks fail most of them: the levels say little, the differences between groups are what this measures. A tone is
+also the light it was photographed in (a dim photo reads darker), so the two groupings are shown side by side.
+A group can also fail more because its faces more often have what the check looks for (an open mouth); so, last, on
+the faces labelled by eye (`benchmarks/labels`), each labelled check's errors per group: the share of faces without
+the labelled problem that it flags, and of faces with it that it misses. Prints Markdown; not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from benchmarks.checks import LABELLED
+from pixelperfect.checks import CHECKS, run_checks
+from pixelperfect.faces import find_face
+from pixelperfect.images import load_image
+from pixelperfect.training.dataset import RACE_LABELS, parse_utkface_name
+
+SKIN_POINTS = (50, 280, 101, 330, 151, 108, 337)  # Face Mesh: both cheeks, forehead
+SKIN_DISC = 0.08  # radius of each disc, in face scales
+ITA_CLASSES = ((55, "very light"), (41, "light"), (28, "intermediate"), (10, "tan"), (-30, "brown"),
+               (-np.inf, "dark"))
+SMALLEST_GROUP = 50
+
+
+def ita(photo: np.ndarray, mesh: np.ndarray, scale: float) -> float:
+    """The Individual Typology Angle of the skin on the cheeks and forehead, in degrees (higher is lighter)."""
+    mask = np.zeros(photo.shape[:2], np.uint8)
+    for x, y in mesh[list(SKIN_POINTS), :2]:
+        cv2.circle(mask, (round(x), round(y)), max(1, round(SKIN_DISC * scale)), 1, -1)
+    lab = cv2.cvtColor(photo[..., :3].astype(np.float32) / 255, cv2.COLOR_RGB2Lab)[mask.astype(bool)]
+    lightness, yellowness = np.median(lab[:, 0]), np.median(lab[:, 2])
+    return float(np.degrees(np.arctan2(lightness - 50, yellowness)))
+
+
+def ita_class(angle: float) -> str:
+    return next(name for lowest, name in ITA_CLASSES if angle > lowest)
+
+
+def table(title: str, groups: list[str], rows: list[tuple[str, dict[str, bool]]]) -> str:
+    """Fail shares per group; ``rows`` are (group, {check: failed}) with an empty dict where no landmarks were read."""
+    sizes = {group: sum(g == group for g, _ in rows) for group in groups}
+    shown = [group for group in groups if sizes[group] >= SMALLEST_GROUP]
+    lines = [f"| {title} | " + " | ".join(f"{group} (n={sizes[group]})" for group in shown) + " | largest gap |",
+             "|---" * (len(shown) + 2) + "|"]
+
+    def line(name: str, shares: dict[str, float]) -> str:
+        low, high = min(shares, key=shares.get), max(shares, key=shares.get)
+        return (f"| {name} | " + " | ".join(f"{shares[group]:.3f}" for group in shown)
+                + f" | {shares[high] - shares[low]:.3f} ({high} vs {low}) |")
+
+    lines.append(line("landmarks read", {group: np.mean([bool(c) for g, c in rows if g == group]) for group in shown}))
+    for name in CHECKS:
+        lines.append(line(f"`{name}` fails", {group: np.mean([c[name] for g, c in rows if g == group and c])
+                                              for group in shown}))
+    return "\n".join(lines)
+
+
+def errors_table(labels: Path, shared: Path) -> str:
+    """Each labelled check's errors on the labelled faces, per skin tone and, for the UTKFace rows, per race."""
+    groups: dict[str, list[tuple[dict, dict]]] = {}
+    with labels.open() as labels_file:
+        for row in csv.DictReader(labels_file):
+            photo = load_image(shared / row["file"])
+            found = find_face(photo)
+            if found.mesh is None:
+                continue
+            checks = run_checks(photo, found)
+            names = [ita_class(ita(photo, found.mesh, found.main.scale))]
+            if row["file"].startswith("utkface/"):
+                names.append(parse_utkface_name(row["file"])["race"])
+            for name in names:
+                groups.setdefault(name, []).append((row, checks))
+    order = [name for _, name in ITA_CLASSES] + list(RACE_LABELS[:5])
+    shown = [name for name in order if name in groups]
+    lines = ["| check: error | " + " | ".join(f"{name} (n={len(groups[name])})" for name in shown) + " |",
+             "|---" * (len(shown) + 1) + "|"]
+    for check, (column, positives_are) in LABELLED.items():
+        for error, wanted in (("flags a face without", False), ("misses", True)):
+            cells = []
+            for name in shown:
+                judged = [checks[check]["named"] for row, checks in groups[name]
+                          if (row[column] in positives_are) == wanted]
+                wrong = sum(judged) if not wanted else len(judged) - sum(judged)
+                cells.append(f"{wrong}/{len(judged)}" if judged else "—")
+            lines.append(f"| `{check}`: {error} `{column}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--faces", type=Path, default=Path("../shared/utkface/images"))
+    parser.add_argument("--count", type=int, default=0, help="faces drawn at random (0: all)")
+    parser.add_argument("--labels", type=Path, default=Path(__file__).parent / "labels" / "face_attributes.csv")
+    parser.add_argument("--shared", type=Path, default=Path("../shared"))
+    args = parser.parse_args(argv)
+    paths = sorted(args.faces.glob("*.jpg"))
+    if args.count:
+        paths = [paths[i] for i in np.random.default_rng(0).choice(len(paths), args.count, replace=False)]
+    by_race, by_tone = [], []
+    for path in paths:
+        photo = load_image(path)
+        found = find_face(photo)
+        if found.main is None:
+            continue
+        checks = run_checks(photo, found)
+        failed = {name: not result["passed"] for name, result in checks.items()}
+        by_race.append((parse_utkface_name(path.name)["race"], failed))
+        if found.mesh is not None:
+            by_tone.append((ita_class(ita(photo, found.mesh, found.main.scale)), failed))
+    print(f"{len(paths)} UTKFace faces, {len(by_race)} with a face found, {len(by_tone)} with landmarks\n")
+    print(table("by the race in UTKFace's names", list(RACE_LABELS[:5]), by_race) + "\n")
+    print(table("by measured skin tone (ITA)", [name for _, name in ITA_CLASSES], by_tone) + "\n")
+    print("Errors on the faces labelled by eye (skin tone on all rows, race on the UTKFace rows):\n")
+    print(errors_table(args.labels, args.shared))
+
+
+if __name__ == "__main__":
+    main()
