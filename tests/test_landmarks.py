@@ -95,6 +95,14 @@ def test_each_angle_means_what_its_check_says(degrees):
         assert np.sign(moved) == np.sign(degrees)
 
 
+def test_opening_the_mouth_does_not_tilt_the_head():
+    face = canonical_face()
+    jaw = face[:, 1] > face[[13, 14], 1].mean()  # everything below the lips' meeting line (y down)
+    opened = face.copy()
+    opened[jaw, 1] += 0.1 * np.ptp(face[:, 1])
+    assert head_pose(opened) == pytest.approx((0, 0, 0), abs=0.2)  # all 468 points read the chin 0.6° up
+
+
 def test_the_mean_of_one_face_seen_turned_and_shifted_is_that_face():
     rng = np.random.default_rng(0)
     face = canonical_face()
