@@ -245,7 +245,7 @@ def check_line(result: dict) -> str:
 def checks_markdown(report: dict) -> str:
     """The ID-photo checks; they decide the verdict under the ID profile only."""
     if not report["checks"]:
-        return "" if not report["face"]["found"] else "_The face's landmarks could not be read: no ID-photo checks._"
+        return "" if not report["face"]["found"] else f"_{report['face']['landmarks_unread']} No ID-photo checks._"
     heading = ("**ID-photo checks**" if report["profile"] == "id"
                else "**ID-photo checks** (for information: choose the ID profile to make them count)")
     return heading + "\n\n" + "\n".join(check_line(result) for result in report["checks"].values())

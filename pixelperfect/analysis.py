@@ -12,7 +12,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 
 from .advice import suggestions
-from .checks import Geometry, check_all, face_geometry
+from .checks import Geometry, check_all, face_geometry, landmarks_unread
 from .defects import DEFECT_NAMES
 from .faces import KEYPOINTS, FaceResult, face_square, find_face, resized
 from .images import load_image
@@ -133,7 +133,7 @@ class Analyzer:
             geometry = face_geometry(photo, result)
             checks = check_all(geometry)
             judgement = judge(defects, bars, result.outcome, result.message, level,
-                              checks if profile == "id" else None)
+                              checks if profile == "id" else None, landmarks_unread(result))
             reasons = list(judgement.reasons)
             reports.append(Report(
                 verdict=judgement.verdict,
@@ -161,6 +161,7 @@ def face_block(result: FaceResult, geometry: Geometry | None) -> dict:
             # BlazeFace's six key points, refined by Face Mesh when it read the face, [x, y] in photo pixels.
             "keypoints": {name: [round(float(v), 1) for v in main.point(name)] for name in KEYPOINTS} if main else None,
             "landmarks": result.mesh is not None,
+            "landmarks_unread": landmarks_unread(result),  # why not, in words a person can act on
             # The outlines the ID checks read (face, eyelids, inner lips), [x, y] in photo pixels.
             "regions": geometry.regions if geometry else None}
 

@@ -44,6 +44,14 @@ CHIN = 152
 # portraits, sharp or defocused, read 0.53 and more, 98 in 100 of them 0.61 and more; hair curls in a UTKFace crop
 # read 0.53 (`benchmarks.bystanders`).
 OTHER_FACE_CONFIDENCE = 0.6
+# Face Mesh cannot read a face turned far to the side; BlazeFace still finds it, its nose then off its ears' midpoint
+# by this share of the face's width or more. On AFLW2000-3D 40 of the 41 faces found without landmarks read 0.45-0.84
+# (yaw 55-105°; the other, at 50°, 0.25), while 9 in 10 faces within 15° of frontal read under 0.2 (chosen looking at
+# those photos' angles: the only profiles we have; `benchmarks.headpose`).
+PROFILE_TURN = 0.4
+NO_LANDMARKS = "The face's landmarks could not be read, so pose, eyes and framing cannot be checked."
+TURNED_AWAY = ("The head is turned to the side, so its landmarks cannot be read: face the camera, so that pose, eyes "
+               "and framing can be checked.")
 
 
 @dataclass
@@ -329,6 +337,20 @@ def another_face(photo: np.ndarray, face: Face) -> bool:
     if face.confidence < OTHER_FACE_CONFIDENCE:
         return False
     return face.confidence >= SURE_WITHOUT_MESH or read_mesh(photo, face)[1] is not None
+
+
+def turned_to_the_side(face: Face) -> bool:
+    """Whether BlazeFace's key points show a face in profile (`PROFILE_TURN`)."""
+    ears = (face.point("right_ear") + face.point("left_ear")) / 2
+    return abs(float(face.point("nose_tip")[0] - ears[0])) >= PROFILE_TURN * face.width
+
+
+def landmarks_unread(found: FaceResult) -> str | None:
+    """Why no check can run on the main face, in words a person can act on; None when its landmarks were read (or
+    there is no face, which the face's own message says)."""
+    if found.main is None or found.mesh is not None:
+        return None
+    return TURNED_AWAY if turned_to_the_side(found.main) else NO_LANDMARKS
 
 
 def run_checks(photo: np.ndarray, found: FaceResult) -> dict[str, dict]:

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .checks import NO_LANDMARKS
 from .images import ImageError
 from .measures import GOOD_FROM, MEASURES, POOR_BELOW
 
@@ -67,7 +68,6 @@ PROFILES: dict[str, str] = {
           "lenses (identity checks, documents).",
 }
 DEFAULT_PROFILE = "photo"
-NO_LANDMARKS = "The face's landmarks could not be read, so pose, eyes and framing cannot be checked."
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,11 @@ def bar_weight(score: float) -> float:
 
 
 def evidence(defects: dict[str, float], measures: dict[str, dict], face_outcome: str, face_message: str,
-             level: Strictness, checks: dict[str, dict] | None = None) -> list[tuple[str, str, float, str]]:
+             level: Strictness, checks: dict[str, dict] | None = None,
+             landmarks_unread: str | None = None) -> list[tuple[str, str, float, str]]:
     """(kind, name, weight, text) for everything that speaks against the photo, strongest first; ``checks``
-    (`checks.run_checks`) count only when given, as the ``id`` profile gives them."""
+    (`checks.run_checks`) count only when given, as the ``id`` profile gives them, and where there are none
+    ``landmarks_unread`` (`checks.landmarks_unread`) says why."""
     found = [("defect", name, probability, f"{name.replace('_', ' ')} ({probability:.0%} likely)")
              for name, probability in defects.items()]
     for name in level.bars:
@@ -136,14 +138,14 @@ def evidence(defects: dict[str, float], measures: dict[str, dict], face_outcome:
         found.append(("face", face_outcome, 1.0 if bad else 0.0, face_message))
     if checks is not None and face_outcome not in UNJUDGEABLE_FACES:
         if not checks:
-            found.append(("check", "landmarks", 1.0, NO_LANDMARKS))
+            found.append(("check", "landmarks", 1.0, landmarks_unread or NO_LANDMARKS))
         found += [("check", name, 1.0, result["finding"]) for name, result in checks.items() if not result["passed"]]
     return sorted(found, key=lambda item: -item[2])
 
 
 def judge(defects: dict[str, float], measures: dict[str, dict], face_outcome: str, face_message: str,
-          level: Strictness, checks: dict[str, dict] | None = None) -> Judgement:
-    found = evidence(defects, measures, face_outcome, face_message, level, checks)
+          level: Strictness, checks: dict[str, dict] | None = None, landmarks_unread: str | None = None) -> Judgement:
+    found = evidence(defects, measures, face_outcome, face_message, level, checks, landmarks_unread)
     p_bad = max((weight for _, _, weight, _ in found), default=0.0)
     # Blocking: each piece that makes the photo bad by itself. Minor: weaker pieces worth naming, and face problems,
     # which are always named.

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 
 from pixelperfect import Analyzer
-from pixelperfect.checks import CHECKS, run_checks
+from pixelperfect.checks import CHECKS, NO_LANDMARKS, TURNED_AWAY, landmarks_unread, run_checks, turned_to_the_side
 from pixelperfect.eyewear import eye_band
-from pixelperfect.faces import face_square, find_face
+from pixelperfect.faces import KEYPOINTS, detect_faces, face_square, find_face
 from pixelperfect.landmarks import EYE_CORNERS, FULL_RANGE, SHORT_RANGE, anchors, suppress
 from pixelperfect.pose import canonical_face, head_pose, mirror_pairs, rotation_between, rotation_for
 from pixelperfect.training.canonical_face import mean_face
+from pixelperfect.verdict import STRICTNESS, judge
 
 
 def turned(photo: np.ndarray, degrees: float) -> np.ndarray:
@@ -101,6 +102,23 @@ def test_opening_the_mouth_does_not_tilt_the_head():
     opened = face.copy()
     opened[jaw, 1] += 0.1 * np.ptp(face[:, 1])
     assert head_pose(opened) == pytest.approx((0, 0, 0), abs=0.2)  # all 468 points read the chin 0.6° up
+
+
+def test_a_face_in_profile_is_told_to_face_the_camera(astronaut):
+    frontal = detect_faces(astronaut)[0]  # BlazeFace's own key points, as a face without landmarks keeps them
+    ears = (frontal.point("right_ear") + frontal.point("left_ear")) / 2
+    points = list(frontal.keypoints)
+    points[KEYPOINTS.index("nose_tip")] = (ears[0] + 0.5 * frontal.width, ears[1])  # the nose out past one cheek
+    profile = replace(frontal, keypoints=tuple(points))
+    assert turned_to_the_side(profile) and not turned_to_the_side(frontal)
+    found = find_face(astronaut)
+    assert landmarks_unread(found) is None
+    assert landmarks_unread(replace(found, faces=(frontal,), mesh=None)) == NO_LANDMARKS
+    unread = landmarks_unread(replace(found, faces=(profile,), mesh=None))
+    assert unread == TURNED_AWAY
+    sharp = {name: {"score": 100.0, "level": "good"} for name in ("clarity", "resolution")}
+    judgement = judge({}, sharp, "one", "One face found.", STRICTNESS["standard"], {}, unread)
+    assert judgement.verdict == "bad" and [reason.text for reason in judgement.reasons] == [TURNED_AWAY]
 
 
 def test_the_mean_of_one_face_seen_turned_and_shifted_is_that_face():
