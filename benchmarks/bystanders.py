@@ -6,7 +6,7 @@ Each good portrait of `realphotos` and `realphotos2` with one face is widened to
 and another portrait's face, 0.65-1.0 times as wide as its own, is pasted there, sharp or defocused (a Gaussian of
 1, 2 or 4 % of the pasted square's side). Per defocus: how many pasted faces were found, what the photo profile made
 of the photo (`several` when the face is at least `faces.COMPARABLE_WIDTH` as wide), BlazeFace's confidence in them
-(and whether the ID profile counts it, `checks.faces_counted`), and the pasted face's detail
+(and whether the ID profile then counts two faces, `checks.faces_counted`), and the pasted face's detail
 (`measures.detail_ratio`, both faces read at the smaller one's scale) as a share of the main face's, the sharpness
 cue tried for telling a defocused bystander from a second sitter. Prints Markdown; not a test.
 """

@@ -2,17 +2,19 @@
 
     python -m benchmarks.skin_tones [--faces ../shared/utkface/images] [--count 0]
 
-UTKFace faces (all of them, or ``--count`` drawn with seed 0) grouped two ways: by the race their file names give,
-and by the skin tone measured on each face, the Individual Typology Angle (ITA° = arctan((L* − 50) / b*) in CIELAB,
-median over discs on the cheeks and forehead) in its six usual classes (very light > 55°, light 41–55°, intermediate
-28–41°, tan 10–28°, brown −30–10°, dark below −30°). Per check, the share of faces it fails in each group of at least
-`SMALLEST_GROUP` faces and the largest difference between two of them; first, the share whose landmarks were read at
-all (without them no check runs). UTKFace crops are not ID photos (small, cropped close, often turned), so many
-checks fail most of them: the levels say little, the differences between groups are what this measures. A tone is
-also the light it was photographed in (a dim photo reads darker), so the two groupings are shown side by side.
-A group can also fail more because its faces more often have what the check looks for (an open mouth); so, last, on
-the faces labelled by eye (`benchmarks/labels`), each labelled check's errors per group: the share of faces without
-the labelled problem that it flags, and of faces with it that it misses. Prints Markdown; not a test.
+UTKFace faces (all of them, or ``--count`` drawn with seed 0) grouped two ways: by the race their file names give, and
+by the skin tone measured on each face, the Individual Typology Angle (ITA° = arctan((L* − 50) / b*) in CIELAB, median
+over discs on the cheeks and forehead) in its six usual classes (very light > 55°, light 41–55°, intermediate 28–41°,
+tan 10–28°, brown −30–10°, dark below −30°; black-and-white photos have none). Per check, the share of faces it fails
+in each group of at least `SMALLEST_GROUP` faces and the largest difference between two of them; first, the share
+whose landmarks were read at all (without them no check runs). UTKFace crops are not ID photos (small, cropped close,
+often turned), so many checks fail most of them: the levels say little, the differences between groups are what this
+measures. A tone is also the light it was photographed in (a dim photo reads darker), so the two groupings are shown
+side by side. A group can also fail more because its faces more often have what the check looks for (an open mouth);
+so, last, on the faces labelled by eye (`benchmarks/labels`), each labelled check's errors per group: the share of
+faces without the labelled problem that it flags, and of faces with it that it misses; and `mouth_closed` again on 319
+more faces labelled for their mouths alone (`benchmarks/labels/mouths.csv`, drawn by race). Prints Markdown; not a
+test.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from benchmarks.checks import LABELLED
 from pixelperfect.checks import CHECKS, run_checks
 from pixelperfect.faces import find_face
 from pixelperfect.images import load_image
-from pixelperfect.training.dataset import RACE_LABELS, parse_utkface_name
+from pixelperfect.training.dataset import RACE_LABELS, is_monochrome, parse_utkface_name
 
 SKIN_POINTS = (50, 280, 101, 330, 151, 108, 337)  # Face Mesh: both cheeks, forehead
 SKIN_DISC = 0.08  # radius of each disc, in face scales
@@ -80,7 +82,7 @@ def errors_table(labels: Path, shared: Path) -> str:
             if found.mesh is None:
                 continue
             checks = run_checks(photo, found)
-            names = [ita_class(ita(photo, found.mesh, found.main.scale))]
+            names = [] if is_monochrome(photo) else [ita_class(ita(photo, found.mesh, found.main.scale))]
             if row["file"].startswith("utkface/"):
                 names.append(parse_utkface_name(row["file"])["race"])
             for name in names:
@@ -101,11 +103,38 @@ def errors_table(labels: Path, shared: Path) -> str:
     return "\n".join(lines)
 
 
+def mouth_table(labels: Path, shared: Path) -> str:
+    """`mouth_closed`'s errors per race on the faces labelled for their mouths alone, all rows and those labelled
+    sure."""
+    rows = []
+    with labels.open() as labels_file:
+        for row in csv.DictReader(labels_file):
+            photo = load_image(shared / row["file"])
+            checks = run_checks(photo, find_face(photo))
+            if checks:
+                race, failed = parse_utkface_name(row["file"])["race"], not checks["mouth_closed"]["passed"]
+                rows.append((race, row["mouth_open"] == "1", row["unsure"] == "1", failed))
+    lines = ["| faces | race | flags a closed mouth | misses an open one | balanced accuracy |",
+             "|---|---|---|---|---|"]
+    for sure in (False, True):
+        for race in RACE_LABELS[:4]:
+            judged = [(open_, failed) for group, open_, unsure, failed in rows
+                      if group == race and not (sure and unsure)]
+            closed = [failed for open_, failed in judged if not open_]
+            opened = [not failed for open_, failed in judged if open_]
+            if closed and opened:
+                lines.append(f"| {'labelled sure' if sure else 'all'} | {race} | {sum(closed)}/{len(closed)} | "
+                             f"{sum(opened)}/{len(opened)} | "
+                             f"{(1 - np.mean(closed) + 1 - np.mean(opened)) / 2:.3f} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faces", type=Path, default=Path("../shared/utkface/images"))
     parser.add_argument("--count", type=int, default=0, help="faces drawn at random (0: all)")
     parser.add_argument("--labels", type=Path, default=Path(__file__).parent / "labels" / "face_attributes.csv")
+    parser.add_argument("--mouths", type=Path, default=Path(__file__).parent / "labels" / "mouths.csv")
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     args = parser.parse_args(argv)
     paths = sorted(args.faces.glob("*.jpg"))
@@ -120,13 +149,16 @@ def main(argv=None):
         checks = run_checks(photo, found)
         failed = {name: not result["passed"] for name, result in checks.items()}
         by_race.append((parse_utkface_name(path.name)["race"], failed))
-        if found.mesh is not None:
+        if found.mesh is not None and not is_monochrome(photo):  # a black-and-white photo shows no skin tone
             by_tone.append((ita_class(ita(photo, found.mesh, found.main.scale)), failed))
-    print(f"{len(paths)} UTKFace faces, {len(by_race)} with a face found, {len(by_tone)} with landmarks\n")
+    print(f"{len(paths)} UTKFace faces, {len(by_race)} with a face found, {len(by_tone)} of them in colour and with "
+          "landmarks\n")
     print(table("by the race in UTKFace's names", list(RACE_LABELS[:5]), by_race) + "\n")
     print(table("by measured skin tone (ITA)", [name for _, name in ITA_CLASSES], by_tone) + "\n")
     print("Errors on the faces labelled by eye (skin tone on all rows, race on the UTKFace rows):\n")
-    print(errors_table(args.labels, args.shared))
+    print(errors_table(args.labels, args.shared) + "\n")
+    print("`mouth_closed` on the faces labelled for their mouths (`benchmarks/labels/mouths.csv`):\n")
+    print(mouth_table(args.mouths, args.shared))
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ OTHER_FACE_CONFIDENCE = 0.6
 # Face Mesh cannot read a face turned far to the side; BlazeFace still finds it, its nose then off its ears' midpoint
 # by this share of the face's width or more. On AFLW2000-3D 40 of the 41 faces found without landmarks read 0.45-0.84
 # (yaw 55-105°; the other, at 50°, 0.25), while 9 in 10 faces within 15° of frontal read under 0.2 (chosen looking at
-# those photos' angles: the only profiles we have; `benchmarks.headpose`).
+# those photos' angles, the only profiles we have; `benchmarks.headpose` prints these figures).
 PROFILE_TURN = 0.4
 NO_LANDMARKS = "The face's landmarks could not be read, so pose, eyes and framing cannot be checked."
 TURNED_AWAY = ("The head is turned to the side, so its landmarks cannot be read: face the camera, so that pose, eyes "
@@ -339,10 +339,16 @@ def another_face(photo: np.ndarray, face: Face) -> bool:
     return face.confidence >= SURE_WITHOUT_MESH or read_mesh(photo, face)[1] is not None
 
 
+def turn_reading(face: Face) -> float:
+    """How far BlazeFace puts the nose from the ears' midpoint, across the photo, in face widths (a head also tilted
+    by 30° reads cos 30° of it)."""
+    ears = (face.point("right_ear") + face.point("left_ear")) / 2
+    return abs(float(face.point("nose_tip")[0] - ears[0])) / face.width
+
+
 def turned_to_the_side(face: Face) -> bool:
     """Whether BlazeFace's key points show a face in profile (`PROFILE_TURN`)."""
-    ears = (face.point("right_ear") + face.point("left_ear")) / 2
-    return abs(float(face.point("nose_tip")[0] - ears[0])) >= PROFILE_TURN * face.width
+    return turn_reading(face) >= PROFILE_TURN
 
 
 def landmarks_unread(found: FaceResult) -> str | None:

@@ -97,7 +97,8 @@ class Classifier:
         mine, theirs = [], []
         for logits in self._logits(pixels, batch_size):
             mine.append(self._probabilities(logits))
-            # In the precision the other model's own pass would use, so sharing changes no answer.
+            # In the precision the other model's own pass would use: where both use the same, sharing changes no
+            # answer.
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=other.bfloat16):
                 their_logits = other.model.classifier(self._head_input.value.float())
             theirs.append(other._probabilities(their_logits.float()))

@@ -1,13 +1,13 @@
 """Head pose from Face Mesh: the rotation that best turns the canonical face into this one.
 
 The canonical face (``canonical_face.json``) is the mean Face Mesh of 599 UTKFace crops, aligned to one another
-(generalised Procrustes, `pixelperfect.training.canonical_face`): faces that, most of them, look at the camera, so
-its pose is the zero. A face's pose is the rotation fitted (Kabsch) over the fifth of the points that vary least
-between those faces (`rigid_points`: the nose and the cheeks beside it; a smile or an open mouth does not turn the
-head), read as angles in the order head-pose benchmarks use (AFLW2000-3D: pitch, then yaw, then roll). On
+(generalised Procrustes, `pixelperfect.training.canonical_face`): faces that, most of them, look at the camera, so its
+pose is the zero. A face's pose is the rotation fitted (Kabsch) over the fifth of the points that vary least between
+those faces (`rigid_points`: the nose, the cheeks beside it and the eyes' inner corners; a smile or an open mouth does
+not turn the head), read as angles in the order head-pose benchmarks use (AFLW2000-3D: pitch, then yaw, then roll). On
 AFLW2000-3D (`benchmarks/headpose.py`) fitting all 468 points rather than reading three took an eighth off the mean
-error over all poses, and fitting only the rigid points takes a seventh more (6.2° to 5.3°; within ±30° of yaw 3.3°
-to 3.0°).
+error over all poses, and fitting only the rigid points takes a seventh more (6.2° to 5.3°; within ±30° of yaw 3.3° to
+3.0°).
 """
 
 from __future__ import annotations

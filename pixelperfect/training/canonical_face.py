@@ -5,8 +5,9 @@
 Face Mesh on ``count`` UTKFace crops drawn at random, each normalized (`pose.normalized`), then aligned to their
 mean ten times over (generalised Procrustes; the mean stops moving after a few rounds). UTKFace's crops are aligned
 faces, most of them looking at the camera, so the mean is the pose PixelPerfect calls straight; no head-pose label
-is used. The points that stray least from the mean once each face is aligned (`RIGID_SHARE` of them: the nose and the
-cheeks beside it, not the mouth, jaw, eyes or brows, which move with expression) are the ones `pose.head_pose` fits.
+is used. The points that stray least from the mean once each face is aligned (`RIGID_SHARE` of them: the nose, the
+cheeks beside it and the eyes' inner corners, not the mouth, jaw, brows or the lids' middles, which move with
+expression) are the ones `pose.head_pose` fits.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def mean_face(meshes: list[np.ndarray], rounds: int = 10) -> np.ndarray:
     return mean
 
 
-def rigid_points(meshes: list[np.ndarray], mean: np.ndarray, share: float = RIGID_SHARE) -> np.ndarray:
+def least_varying_points(meshes: list[np.ndarray], mean: np.ndarray, share: float = RIGID_SHARE) -> np.ndarray:
     """The indices of the ``share`` of points whose distance from the mean, each face aligned to it, varies least,
     each point judged with its mirror partner, so that the set is symmetric and a mirrored face reads mirrored."""
     aligned = np.array([shape @ rotation_between(shape, mean).T for shape in map(normalized, meshes)])
@@ -53,7 +54,7 @@ def main(argv=None):
     chosen = [files[i] for i in sorted(np.random.default_rng(args.seed).choice(len(files), args.count, replace=False))]
     meshes = [mesh for mesh in (find_face(load_image(path)).mesh for path in chosen) if mesh is not None]
     mean = mean_face(meshes)
-    rigid = rigid_points(meshes, mean)
+    rigid = least_varying_points(meshes, mean)
     args.output.write_text(json.dumps({
         "about": f"mean Face Mesh of {len(meshes)} of {args.count} UTKFace crops (seed {args.seed}), normalized and "
                  f"aligned by generalised Procrustes, and the {len(rigid)} points that vary least between them: "
