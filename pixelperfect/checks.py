@@ -23,7 +23,7 @@ from functools import cache, cached_property
 import cv2
 import numpy as np
 
-from . import eyewear, landmarks
+from . import eyewear, landmarks, mouth
 from .faces import FACE_OUTLINE, HAIR_WIDENING, SURE_WITHOUT_MESH, Face, FaceResult, read_mesh, subject_mask
 from .images import grey_region
 from .pose import head_pose, mirror_pairs
@@ -96,6 +96,11 @@ class Geometry:
     def mouth_opening(self) -> float:
         """The largest gap between the inner lips, in eyes-to-mouth distances (OFIQ's MouthClosed)."""
         return self.largest_gap(INNER_LIPS) / self.face.eyes_to_mouth
+
+    @cached_property
+    def mouth_open(self) -> float:
+        """How likely the lips are apart, from the light across them and the inner lips' gap (`mouth`)."""
+        return mouth.open_mouth_score(mouth.mouth_features(self.photo, self.mesh, self.mouth_opening))
 
     @cached_property
     def off_centre(self) -> float:
@@ -266,10 +271,11 @@ CHECKS: dict[str, Check] = {check.name: check for check in [
           "Glasses are fine if clear: keep reflections off the lenses and the frames clear of your eyes.",
           "ours, a model fitted on the labelled UTKFace faces of benchmarks/labels (398 with landmarks) "
           "(pixelperfect.training.eyewear); ISO/IEC 19794-5 allows clear glasses", ""),
-    Check("mouth_closed", "Mouth closed", lambda g: g.mouth_opening, 0.07, _at_most, "× eyes-to-mouth",
+    Check("mouth_closed", "Mouth closed", lambda g: g.mouth_open, 0.5, _at_most, "chance the lips are apart",
           "Close your mouth and keep a neutral expression.",
-          "ours, fitted on the 400 labelled UTKFace faces of benchmarks/labels (OFIQ's quality-50 point, 0.2, "
-          "passes three in four mouths with the lips apart)", "MouthClosed"),
+          "ours, a model on the light across the lips and the inner lips' gap fitted on the labelled UTKFace faces "
+          "of benchmarks/labels (pixelperfect.training.mouth); OFIQ's MouthClosed reads the gap alone, which flags "
+          "closed full lips", "MouthClosed"),
     Check("face_size", "Face big enough", lambda g: g.face.eye_distance, 90.0, _at_least, "px between the eyes",
           "Move closer or use a higher-resolution photo: at least 90 pixels between the eyes.",
           "ISO/IEC 19794-5:2011 §8.3 (ICAO: 90 px between the eye centres)", "InterEyeDistance"),
