@@ -5,8 +5,8 @@
 For each check that a label speaks to, per group of photos (the 400 UTKFace faces, the 242 real photos): the
 labelled faces it fails (caught) and the others it passes, each with its 95 % Wilson interval, and the balanced
 accuracy (their mean), over all rows and again over the rows whose labeller was sure of that label. The mouth's and
-the lighting's limits were fitted on the UTKFace rows, so for them the real photos are held out; the eyes' limit was
-set looking at all rows (closed eyes are too few to split). Then how many of the 179 good portraits of `realphotos`
+the glasses' models and the lighting's limit were fitted on the UTKFace rows, so for them the real photos are held
+out; the eyes' limit was set looking at all rows (closed eyes are too few to split). Then how many of the 179 good portraits of `realphotos`
 and `realphotos2` fail each check. Prints Markdown; not a test.
 """
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ import numpy as np
 from ..eyewear import GLASSES_FILE, eye_band, glasses_features
 from ..faces import find_face
 from ..images import load_image
-from .linear import choose, fit
+from .linear import fit_and_save
 
 COMPONENTS = (20, 30, 40, 60)
 RIDGES = (100.0, 300.0, 1000.0)
@@ -43,17 +42,12 @@ def main(argv=None):
             features.append(glasses_features(eye_band(photo, found.mesh)))
             labels.append(row["glasses"] != "none")
     features, labels = np.array(features), np.array(labels)
-    chosen = choose(features, labels, COMPONENTS, RIDGES)
-    weights, bias = fit(features, labels, chosen["components"], chosen["ridge"])
-    about = (f"Glasses (clear or tinted) from the eye band's gradient histograms, averaged with its mirror image's: "
-             f"{chosen['components']} principal "
-             f"components, class-balanced logistic regression with ridge {chosen['ridge']:g}, fitted on "
-             f"{len(labels)} UTKFace faces of benchmarks/labels ({int(labels.sum())} with glasses) by "
-             f"pixelperfect.training.eyewear; 5-fold cross-validated AUC {chosen['cv_auc']:.3f}, balanced accuracy "
-             f"{chosen['cv_balanced_accuracy']:.3f} at the threshold folded into the bias.")
-    args.output.write_text(json.dumps({"about": about, "weights": np.round(weights, 6).tolist(),
-                                       "bias": round(bias - chosen["threshold"], 6)}) + "\n")
-    print(about)
+    print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, lambda chosen: (
+        f"Glasses (clear or tinted) from the eye band's gradient histograms, averaged with its mirror image's: "
+        f"{chosen['components']} principal components, class-balanced logistic regression with ridge "
+        f"{chosen['ridge']:g}, fitted on {len(labels)} UTKFace faces of benchmarks/labels ({int(labels.sum())} with "
+        f"glasses) by pixelperfect.training.eyewear; 5-fold cross-validated AUC {chosen['cv_auc']:.3f}, balanced "
+        f"accuracy {chosen['cv_balanced_accuracy']:.3f} at the threshold folded into the bias.")))
 
 
 if __name__ == "__main__":

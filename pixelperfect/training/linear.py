@@ -5,6 +5,9 @@ ridge and the threshold chosen by cross-validation, all folded into one weight p
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 FOLDS = 5
@@ -61,3 +64,15 @@ def choose(features: np.ndarray, labels: np.ndarray, components_tried, ridges_tr
                           "threshold": float(threshold),
                           "cv_balanced_accuracy": balanced_accuracy(labels, held_out > threshold)})
     return max(tried, key=lambda row: row["cv_auc"])
+
+
+def fit_and_save(features: np.ndarray, labels: np.ndarray, components_tried, ridges_tried, output: Path,
+                 describe) -> str:
+    """Choose the settings (`choose`), fit on all rows with them and write the weights and the bias, the threshold
+    folded into it, to ``output`` with ``describe(settings)`` as its ``about``, which is returned."""
+    chosen = choose(features, labels, components_tried, ridges_tried)
+    weights, bias = fit(features, labels, chosen["components"], chosen["ridge"])
+    about = describe(chosen)
+    output.write_text(json.dumps({"about": about, "weights": np.round(weights, 6).tolist(),
+                                  "bias": round(bias - chosen["threshold"], 6)}) + "\n")
+    return about

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ from ..checks import face_geometry
 from ..faces import find_face
 from ..images import load_image
 from ..mouth import MOUTH_FILE, mouth_features
-from .linear import choose, fit
+from .linear import fit_and_save
 
 COMPONENTS = (10, 20, 40, 97)
 RIDGES = (1.0, 3.0, 10.0, 30.0)
@@ -54,17 +53,12 @@ def main(argv=None):
     parser.add_argument("--output", type=Path, default=MOUTH_FILE)
     args = parser.parse_args(argv)
     features, labels = labelled_features(args.labels, args.shared)
-    chosen = choose(features, labels, COMPONENTS, RIDGES)
-    weights, bias = fit(features, labels, chosen["components"], chosen["ridge"])
-    about = (f"Mouth open from the light across the lips (3 lines of {(features.shape[1] - 1) // 3} samples) and the "
-             f"inner lips' gap: {chosen['components']} principal components, class-balanced logistic regression "
-             f"with ridge {chosen['ridge']:g}, fitted on {len(labels)} UTKFace faces of benchmarks/labels "
-             f"({int(labels.sum())} open) by pixelperfect.training.mouth; 5-fold cross-validated AUC "
-             f"{chosen['cv_auc']:.3f}, balanced accuracy {chosen['cv_balanced_accuracy']:.3f} at the threshold "
-             "folded into the bias.")
-    args.output.write_text(json.dumps({"about": about, "weights": np.round(weights, 6).tolist(),
-                                       "bias": round(bias - chosen["threshold"], 6)}) + "\n")
-    print(about)
+    print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, lambda chosen: (
+        f"Mouth open from the light across the lips (3 lines of {(features.shape[1] - 1) // 3} samples) and the "
+        f"inner lips' gap: {chosen['components']} principal components, class-balanced logistic regression with "
+        f"ridge {chosen['ridge']:g}, fitted on {len(labels)} UTKFace faces of benchmarks/labels ({int(labels.sum())} "
+        f"open) by pixelperfect.training.mouth; 5-fold cross-validated AUC {chosen['cv_auc']:.3f}, balanced "
+        f"accuracy {chosen['cv_balanced_accuracy']:.3f} at the threshold folded into the bias.")))
 
 
 if __name__ == "__main__":
