@@ -131,9 +131,9 @@ class Analyzer:
             # alike).
             bars = measure(square)
             geometry = face_geometry(photo, result)
-            checks = check_all(geometry)
+            checks, unread = check_all(geometry), landmarks_unread(result)
             judgement = judge(defects, bars, result.outcome, result.message, level,
-                              checks if profile == "id" else None, landmarks_unread(result))
+                              checks if profile == "id" else None, unread)
             reasons = list(judgement.reasons)
             reports.append(Report(
                 verdict=judgement.verdict,
@@ -143,7 +143,7 @@ class Analyzer:
                 defects=defects,
                 measures=bars,
                 suggestions=suggestions(reasons, bars),
-                face=face_block(result, geometry),
+                face=face_block(result, geometry, unread),
                 checks=checks,
                 profile=profile,
                 strictness=level.name,
@@ -153,7 +153,7 @@ class Analyzer:
         return reports
 
 
-def face_block(result: FaceResult, geometry: Geometry | None) -> dict:
+def face_block(result: FaceResult, geometry: Geometry | None, unread: str | None) -> dict:
     main = result.main
     return {"found": main is not None, "count": len(result.faces), "outcome": result.outcome,
             "message": result.message, "box": list(main.box) if main else None,
@@ -161,7 +161,7 @@ def face_block(result: FaceResult, geometry: Geometry | None) -> dict:
             # BlazeFace's six key points, refined by Face Mesh when it read the face, [x, y] in photo pixels.
             "keypoints": {name: [round(float(v), 1) for v in main.point(name)] for name in KEYPOINTS} if main else None,
             "landmarks": result.mesh is not None,
-            "landmarks_unread": landmarks_unread(result),  # why not, in words a person can act on
+            "landmarks_unread": unread,  # why not (`checks.landmarks_unread`), in words a person can act on
             # The outlines the ID checks read (face, eyelids, inner lips), [x, y] in photo pixels.
             "regions": geometry.regions if geometry else None}
 

@@ -24,7 +24,8 @@ import cv2
 import numpy as np
 
 from . import eyewear, landmarks, mouth
-from .faces import FACE_OUTLINE, HAIR_WIDENING, SURE_WITHOUT_MESH, Face, FaceResult, read_mesh, subject_mask
+from .faces import (FACE_OUTLINE, SURE_WITHOUT_MESH, Face, FaceResult, as_rgb, head_outline, read_mesh,
+                    subject_mask)
 from .images import grey_region
 from .pose import head_pose, mirror_pairs
 
@@ -204,11 +205,9 @@ class Geometry:
 
     @cached_property
     def head_height(self) -> float:
-        """Chin to crown as a share of the photo's height, the crown being the top of the face's outline raised as
-        far as `faces.subject_mask` raises it for the hair."""
-        outline_y = self.mesh[list(FACE_OUTLINE), 1]
-        crown = outline_y.mean() + (outline_y.min() - outline_y.mean()) * HAIR_WIDENING[1]
-        return float(self.mesh[CHIN, 1] - crown) / self.height
+        """Chin to crown as a share of the photo's height, the crown being the top of the head's outline, the face's
+        widened for the hair as `faces.subject_mask` widens it."""
+        return float(self.mesh[CHIN, 1] - head_outline(self.mesh)[:, 1].min()) / self.height
 
 
 @cache
@@ -324,8 +323,7 @@ def face_geometry(photo: np.ndarray, found: FaceResult) -> Geometry | None:
     """What the checks read of the main face, or None without landmarks."""
     if found.mesh is None:
         return None
-    photo = np.asarray(photo)
-    photo = np.repeat(photo[..., np.newaxis], 3, axis=2) if photo.ndim == 2 else photo[..., :3]
+    photo = as_rgb(photo)
     height, width = photo.shape[:2]
     return Geometry(found.main, found.mesh, width, height, faces_counted(photo, found), photo)
 

@@ -10,8 +10,6 @@ than the cheeks below them (`eye_darkness`).
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 
 import cv2
@@ -19,6 +17,7 @@ import numpy as np
 
 from .faces import MESH_KEYPOINTS
 from .images import grey_region
+from .linear_model import probability
 
 GLASSES_FILE = Path(__file__).with_name("glasses.json")
 EYE_DISTANCE = 40
@@ -72,16 +71,9 @@ def glasses_features(band: np.ndarray) -> np.ndarray:
     return (gradient_histograms(band) + gradient_histograms(np.ascontiguousarray(band[:, ::-1]))) / 2
 
 
-@cache
-def glasses_model() -> tuple[np.ndarray, float]:
-    model = json.loads(GLASSES_FILE.read_text())
-    return np.asarray(model["weights"], np.float64), float(model["bias"])
-
-
 def glasses_score(band: np.ndarray) -> float:
     """How likely the face wears glasses, 0–1; 0.5 is the fitted threshold."""
-    weights, bias = glasses_model()
-    return float(1 / (1 + np.exp(-(glasses_features(band) @ weights + bias))))
+    return probability(GLASSES_FILE, glasses_features(band))
 
 
 def eye_darkness(band: np.ndarray) -> float:

@@ -132,7 +132,8 @@ def comparable_faces(faces) -> list[Face]:
     return [face for face in faces[1:] if face.width >= COMPARABLE_WIDTH * faces[0].width]
 
 
-def _rgb(image: np.ndarray) -> np.ndarray:
+def as_rgb(image: np.ndarray) -> np.ndarray:
+    """The photo's three colour channels; a grey photo's grey in all three."""
     image = np.asarray(image)
     return np.repeat(image[..., np.newaxis], 3, axis=2) if image.ndim == 2 else image[..., :3]
 
@@ -145,7 +146,7 @@ def _face(detection: Detection, shift: float = 0.0) -> Face:
 
 def detect_faces(image: np.ndarray) -> list[Face]:
     """Face boxes and key points in original-image pixels, largest and most confident first."""
-    rgb = _rgb(image)
+    rgb = as_rgb(image)
     faces = [_face(found) for found in landmarks.detect(rgb, landmarks.SHORT_RANGE)]
     if not faces:  # a face that fills the frame, as in a tight crop
         pad = round(PAD_SHARE * max(rgb.shape[:2]))
@@ -162,7 +163,7 @@ def detect_faces(image: np.ndarray) -> list[Face]:
 def read_mesh(image: np.ndarray, face: Face) -> tuple[Face, np.ndarray | None]:
     """Face Mesh's landmarks for one face, and the face with its key points taken from them (more precise)."""
     x0, y0, x1, y1 = face.corners
-    mesh = landmarks.mesh(_rgb(image), Detection((x0, y0, x1, y1), np.asarray(face.keypoints), face.confidence))
+    mesh = landmarks.mesh(as_rgb(image), Detection((x0, y0, x1, y1), np.asarray(face.keypoints), face.confidence))
     if mesh is None:
         return face, None
     points = tuple(tuple(float(v) for v in mesh[list(indices), :2].mean(axis=0)) for indices in
@@ -209,14 +210,19 @@ def _cut_off(face: Face, mesh: np.ndarray | None, width: int, height: int) -> bo
     return float(outside.mean()) > CUT_OFF_SHARE
 
 
+def head_outline(mesh: np.ndarray) -> np.ndarray:
+    """The face's outline widened about its centre by `HAIR_WIDENING`, to take in the hair: the head."""
+    outline = mesh[list(FACE_OUTLINE), :2]
+    centre = outline.mean(axis=0)
+    return centre + (outline - centre) * np.array(HAIR_WIDENING)
+
+
 def subject_mask(shape: tuple[int, int], mesh: np.ndarray) -> np.ndarray:
     """1 on the person (the face outline widened for the hair, and the neck and shoulders below the eyes), 0 on
     the background, for a picture of ``shape`` (height, width) in which ``mesh`` gives Face Mesh's points."""
     mask = np.zeros(shape[:2], np.uint8)
     outline = mesh[list(FACE_OUTLINE), :2]
-    centre = outline.mean(axis=0)
-    head = centre + (outline - centre) * np.array(HAIR_WIDENING)
-    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(head).astype(np.int32)), 1)
+    cv2.fillConvexPoly(mask, cv2.convexHull(np.round(head_outline(mesh)).astype(np.int32)), 1)
     eyes = mesh[list(MESH_KEYPOINTS["right_eye"] + MESH_KEYPOINTS["left_eye"]), :2].mean(axis=0)
     half_width = SHOULDERS_HALF_WIDTH * np.linalg.norm(outline.max(axis=0) - outline.min(axis=0)) / 2
     cv2.rectangle(mask, (round(eyes[0] - half_width), round(eyes[1])), (round(eyes[0] + half_width), shape[0]), 1, -1)

