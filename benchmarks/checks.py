@@ -1,19 +1,22 @@
-"""The ID checks against faces labelled by eye (`benchmarks/labels/face_attributes.csv`).
+"""The ID checks against faces labelled by eye (`benchmarks/labels`).
 
-    python -m benchmarks.checks [--labels benchmarks/labels/face_attributes.csv] [--shared ../shared]
+    python -m benchmarks.checks [--labels benchmarks/labels/face_attributes.csv benchmarks/labels/eyes.csv
+                                          benchmarks/labels/eyes_held_out.csv] [--shared ../shared]
 
-For each check that a label speaks to, per group of photos (the 400 UTKFace faces, the 242 real photos): the
-labelled faces it fails (caught) and the others it passes, each with its 95 % Wilson interval, and the balanced
-accuracy (their mean), over all rows and again over the rows whose labeller was sure of that label. The mouth's and
-the glasses' models and the lighting's limit were fitted on the UTKFace rows, so for them the real photos are held
-out; the eyes' limit was set looking at all rows (closed eyes are too few to split). Then how many of the 179 good portraits of `realphotos`
-and `realphotos2` fail each check. Prints Markdown; not a test.
+For each check that a label speaks to, per group of photos (the 400 UTKFace faces drawn at random, the 480 drawn for
+closed eyes, the 242 real photos, the AFLW2000 photos near frontal and turned further): the labelled faces it fails
+(caught) and the others it passes, each with its 95 % Wilson interval, and the balanced accuracy (their mean), over
+all rows and again over the rows whose labeller was sure of that label. The mouth's and the glasses' models and the
+lighting's limit were fitted on the UTKFace rows drawn at random, so for them the real photos are held out; the eyes'
+limit was set looking at those rows and the real photos, so for it the eye sets are. Then how many of the 179 good
+portraits of `realphotos` and `realphotos2` fail each check. Prints Markdown; not a test.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -30,43 +33,65 @@ LABELLED = {"eyes_open": ("eyes_closed", {"1"}), "mouth_closed": ("mouth_open", 
             "glasses": ("glasses", {"clear", "sunglasses"})}
 
 
-def checked(labels: Path, shared: Path) -> list[tuple[dict, dict]]:
+def checked(labels: list[Path], shared: Path) -> list[tuple[dict, dict]]:
     """Each labelled row with the checks' results on its photo (empty when no landmarks were read)."""
-    rows = []
-    with labels.open() as labels_file:
-        labelled = list(csv.DictReader(labels_file))
+    rows, labelled = [], []
+    for path in labels:
+        with path.open() as labels_file:
+            labelled += [row | {"group": group_of(row["file"], path, shared)} for row in csv.DictReader(labels_file)]
     for row in labelled:
         photo = load_image(shared / row["file"])
         rows.append((row, run_checks(photo, find_face(photo))))
     return rows
 
 
-def group_of(file: str) -> str:
-    return "UTKFace" if file.startswith("utkface/") else "real photos"
+FRONTAL = (30, 20)  # AFLW2000 photos within this many degrees of yaw and pitch form their own group
+
+
+def group_of(file: str, labels: Path, shared: Path) -> str:
+    """UTKFace (drawn at random, or drawn for closed eyes), AFLW2000 (near frontal, or turned further), real photos."""
+    if file.startswith("utkface/"):
+        return "UTKFace" if labels.name == "face_attributes.csv" else "UTKFace, drawn for closed eyes"
+    if file.startswith("headpose/"):
+        yaw, pitch = head_angles(shared)[file.removeprefix("headpose/")]
+        return (f"AFLW2000, within {FRONTAL[0]}° of yaw and {FRONTAL[1]}° of pitch"
+                if abs(yaw) <= FRONTAL[0] and abs(pitch) <= FRONTAL[1] else "AFLW2000, turned further")
+    return "real photos"
+
+
+@cache
+def head_angles(shared: Path) -> dict[str, tuple[float, float]]:
+    with (shared / "headpose" / "angles.csv").open() as angles:
+        return {row["path"]: (float(row["yaw"]), float(row["pitch"])) for row in csv.DictReader(angles)}
 
 
 def accuracy_table(rows: list[tuple[dict, dict]]) -> str:
     lines = ["| check | label | photos | caught (fails where labelled) | passed (where not) | balanced accuracy |",
              "|---|---|---|---|---|---|"]
     for name, (column, positives_are) in LABELLED.items():
-        for group, sure in [(group, sure) for group in sorted({group_of(row["file"]) for row, _ in rows}, reverse=True)
-                            for sure in (False, True)]:
-            judged = [(row[column] in positives_are, checks[name]["named"])
-                      for row, checks in rows if checks and group_of(row["file"]) == group
-                      and not (sure and column in row["unsure"].split(";"))]
-            if sure and not any(labelled for labelled, _ in judged):
-                continue
-            positives = [fails for labelled, fails in judged if labelled]
-            negatives = [not fails for labelled, fails in judged if not labelled]
-            caught, passed = sum(positives), sum(negatives)
-            share = [done / total if total else float("nan")
-                     for done, total in ((caught, len(positives)), (passed, len(negatives)))]
-            intervals = [wilson(done, total) for done, total in ((caught, len(positives)), (passed, len(negatives)))]
-            rows_read = f"{group}, labelled sure" if sure else group
-            lines.append(f"| `{name}` | `{column}` | {rows_read} | {caught}/{len(positives)} "
-                         f"({intervals[0][0]:.2f}–{intervals[0][1]:.2f}) | {passed}/{len(negatives)} "
-                         f"({intervals[1][0]:.2f}–{intervals[1][1]:.2f}) | {sum(share) / 2:.3f} |")
-    return "\n".join(lines)
+        for group in sorted({row["group"] for row, _ in rows}, reverse=True):
+            labelled = [(row, checks) for row, checks in rows if checks and row["group"] == group and row.get(column)]
+            sure = [(row, checks) for row, checks in labelled if column not in row["unsure"].split(";")]
+            lines.append(accuracy_row(name, column, positives_are, group, labelled))
+            # The sure rows again where doubt left some out and a labelled problem is among the rest (a label set
+            # that leaves doubtful rows blank has none to leave out).
+            if len(sure) < len(labelled) and any(row[column] in positives_are for row, _ in sure):
+                lines.append(accuracy_row(name, column, positives_are, f"{group}, labelled sure", sure))
+    return "\n".join(line for line in lines if line)
+
+
+def accuracy_row(name: str, column: str, positives_are: set, rows_read: str, rows: list[tuple[dict, dict]]) -> str:
+    judged = [(row[column] in positives_are, checks[name]["named"]) for row, checks in rows]
+    if not judged:
+        return ""
+    positives = [fails for labelled, fails in judged if labelled]
+    negatives = [not fails for labelled, fails in judged if not labelled]
+    caught, passed = sum(positives), sum(negatives)
+    share = [done / total if total else float("nan") for done, total in ((caught, len(positives)), (passed, len(negatives)))]
+    intervals = [wilson(done, total) for done, total in ((caught, len(positives)), (passed, len(negatives)))]
+    return (f"| `{name}` | `{column}` | {rows_read} | {caught}/{len(positives)} "
+            f"({intervals[0][0]:.2f}–{intervals[0][1]:.2f}) | {passed}/{len(negatives)} "
+            f"({intervals[1][0]:.2f}–{intervals[1][1]:.2f}) | {sum(share) / 2:.3f} |")
 
 
 def good_portraits_table(shared: Path) -> str:
@@ -91,7 +116,7 @@ def lighting_limit(rows: list[tuple[dict, dict]]) -> str:
     """Where `lighting`'s limit comes from: the value with the best balanced accuracy on the UTKFace rows whose
     labeller was sure (uneven or not), the real photos left out."""
     judged = [(row["uneven_lighting"] == "1", checks["lighting"]["value"]) for row, checks in rows
-              if checks and group_of(row["file"]) == "UTKFace" and "uneven_lighting" not in row["unsure"].split(";")]
+              if checks and row["group"] == "UTKFace" and "uneven_lighting" not in row["unsure"].split(";")]
     uneven = np.array([value for labelled, value in judged if labelled])
     even = np.array([value for labelled, value in judged if not labelled])
 
@@ -105,7 +130,8 @@ def lighting_limit(rows: list[tuple[dict, dict]]) -> str:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--labels", type=Path, default=Path(__file__).parent / "labels" / "face_attributes.csv")
+    parser.add_argument("--labels", type=Path, nargs="+", default=[Path(__file__).parent / "labels" / name
+                                                                 for name in ("face_attributes.csv", "eyes.csv", "eyes_held_out.csv")])
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     args = parser.parse_args(argv)
     rows = checked(args.labels, args.shared)
