@@ -6,7 +6,7 @@ import zlib
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from pixelperfect.images import MAX_MEGAPIXELS, ImageError, area_shrunk, load_image
 
@@ -41,6 +41,20 @@ def test_exif_rotated_photo_is_turned_upright(face):
     opened = Image.open(io.BytesIO(data))
     assert load_image(opened).shape == (face.height, face.width, 3)
     assert opened.size == sideways.size and opened.getexif()[0x0112] == 6
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_a_jpeg_gives_pillows_upright_pixels_in_every_orientation(face, orientation):
+    """JPEGs are decoded by OpenCV straight into an array; the pixels are Pillow's to the last bit, turned upright as
+    `ImageOps.exif_transpose` turns them, and so too for a file with bytes after its end (a phone's motion photo),
+    which Pillow decodes."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = encode(face, "JPEG", exif=exif, quality=95)
+    with Image.open(io.BytesIO(data)) as opened:
+        upright = np.asarray(ImageOps.exif_transpose(opened).convert("RGB"))
+    assert np.array_equal(load_image(data), upright)
+    assert np.array_equal(load_image(data + b"appended video"), upright)
 
 
 def test_animated_gif_uses_the_first_frame(face):
