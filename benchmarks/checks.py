@@ -6,10 +6,10 @@
 For each check that a label speaks to, per group of photos (the 400 UTKFace faces drawn at random, the 480 drawn for
 closed eyes, the 242 real photos, the AFLW2000 photos near frontal and turned further): the labelled faces it fails
 (caught) and the others it passes, each with its 95 % Wilson interval, and the balanced accuracy (their mean), over
-all rows and again over the rows whose labeller was sure of that label. The mouth's and the glasses' models and the
-lighting's limit were fitted on the UTKFace rows drawn at random, so for them the real photos are held out; the eyes'
-limit was set looking at those rows and the real photos, so for it the eye sets are. Then how many of the 179 good
-portraits of `realphotos` and `realphotos2` fail each check. Prints Markdown; not a test.
+all rows and again over the rows whose labeller was sure of that label. The mouth's, the glasses' and the expression's
+models and the lighting's limit were fitted on the UTKFace rows drawn at random, so for them the real photos are held
+out; the eyes' limit was set looking at those rows and the real photos, so for it the eye sets are. Then how many of
+the 179 good portraits of `realphotos` and `realphotos2` fail each check. Prints Markdown; not a test.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pixelperfect.images import load_image
 # check → (label column, the values that mean the check should fail, or name its finding for `glasses`)
 LABELLED = {"eyes_open": ("eyes_closed", {"1"}), "mouth_closed": ("mouth_open", {"1"}),
             "lighting": ("uneven_lighting", {"1"}), "eyes_visible": ("glasses", {"sunglasses"}),
-            "glasses": ("glasses", {"clear", "sunglasses"})}
+            "glasses": ("glasses", {"clear", "sunglasses"}), "expression": ("expression", {"smile", "other"})}
 
 
 def checked(labels: list[Path], shared: Path) -> list[tuple[dict, dict]]:
@@ -87,7 +87,8 @@ def accuracy_row(name: str, column: str, positives_are: set, rows_read: str, row
     positives = [fails for labelled, fails in judged if labelled]
     negatives = [not fails for labelled, fails in judged if not labelled]
     caught, passed = sum(positives), sum(negatives)
-    share = [done / total if total else float("nan") for done, total in ((caught, len(positives)), (passed, len(negatives)))]
+    share = [done / total if total else float("nan")
+             for done, total in ((caught, len(positives)), (passed, len(negatives)))]
     intervals = [wilson(done, total) for done, total in ((caught, len(positives)), (passed, len(negatives)))]
     return (f"| `{name}` | `{column}` | {rows_read} | {caught}/{len(positives)} "
             f"({intervals[0][0]:.2f}–{intervals[0][1]:.2f}) | {passed}/{len(negatives)} "
@@ -130,8 +131,8 @@ def lighting_limit(rows: list[tuple[dict, dict]]) -> str:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--labels", type=Path, nargs="+", default=[Path(__file__).parent / "labels" / name
-                                                                 for name in ("face_attributes.csv", "eyes.csv", "eyes_held_out.csv")])
+    parser.add_argument("--labels", type=Path, nargs="+", default=[
+        Path(__file__).parent / "labels" / name for name in ("face_attributes.csv", "eyes.csv", "eyes_held_out.csv")])
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     args = parser.parse_args(argv)
     rows = checked(args.labels, args.shared)

@@ -36,8 +36,8 @@ def main(argv=None) -> int:
     parser.add_argument("--strictness", choices=list(STRICTNESS), default=DEFAULT_STRICTNESS,
                         help="lenient (a profile picture), standard, or strict (an identity document)")
     parser.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
-                        help="photo (technical quality) or id (also head pose, eyes, mouth, size, centring, "
-                             "one face, plain background, light on the face, head size, no dark lenses)")
+                        help="photo (technical quality) or id (also head pose, eyes, mouth, expression, size, "
+                             "centring, one face, plain background, light on the face, head size, no dark lenses)")
     parser.add_argument("--quality-model", help="local folder or Hub id (default: the bundled model)")
     parser.add_argument("--defect-model", help="local folder or Hub id (default: the bundled model)")
     args = parser.parse_args(argv)

@@ -1,5 +1,5 @@
-"""ID-photo checks from the face's landmarks: pose, eyes, mouth, size, position, one face, plain background, the
-light on the face (even on both sides, full tonal range, no burnt-out or black areas), head size, dark lenses, and
+"""ID-photo checks from the face's landmarks: pose, eyes, mouth, expression, size, position, one face, plain background,
+the light on the face (even on both sides, full tonal range, no burnt-out or black areas), head size, dark lenses, and
 glasses (named, never failing).
 
 Each check is one `Check` in `CHECKS`: what it measures on a `Geometry` (the main face's Face Mesh points in the
@@ -8,9 +8,9 @@ photo's pixels), its limit with the standard the limit comes from, and advice fo
 
 Sources: ISO/IEC 19794-5:2011 §7.2.2 (pose) and §8.3 (geometry of the full-frontal image, as ICAO Doc 9303
 part 3 uses it); ISO/IEC 29794-5 as implemented by BSI's OFIQ (inter-eye distance, crop margins), where OFIQ maps a
-raw value to quality 50 we take that value as the limit; head size from passport rules. Eyes, mouth, lighting,
-glasses and dark lenses have limits of ours, measured on the faces labelled by eye in ``benchmarks/labels``; the
-background and shadows limits are ours too (the README's check table). Each check names the OFIQ measure(s) it
+raw value to quality 50 we take that value as the limit; head size from passport rules. Eyes, mouth, expression,
+lighting, glasses and dark lenses have limits of ours, measured on the faces labelled by eye in ``benchmarks/labels``;
+the background and shadows limits are ours too (the README's check table). Each check names the OFIQ measure(s) it
 corresponds to.
 """
 
@@ -23,7 +23,7 @@ from functools import cache, cached_property
 import cv2
 import numpy as np
 
-from . import eyewear, landmarks, mouth
+from . import expression, eyewear, landmarks, mouth
 from .faces import (FACE_OUTLINE, SURE_WITHOUT_MESH, Face, FaceResult, as_rgb, head_outline, read_mesh,
                     subject_mask)
 from .images import grey_region
@@ -102,6 +102,11 @@ class Geometry:
     def mouth_open(self) -> float:
         """How likely the lips are apart, from the light across them and the inner lips' gap (`mouth`)."""
         return mouth.open_mouth_score(mouth.mouth_features(self.photo, self.mesh, self.mouth_opening))
+
+    @cached_property
+    def expression(self) -> float:
+        """How likely the expression is not neutral (`expression`)."""
+        return expression.non_neutral_score(expression.expression_probabilities(self.photo, self.face))
 
     @cached_property
     def off_centre(self) -> float:
@@ -275,6 +280,11 @@ CHECKS: dict[str, Check] = {check.name: check for check in [
           "ours, a model on the light across the lips and the inner lips' gap fitted on the labelled UTKFace faces "
           "of benchmarks/labels (pixelperfect.training.mouth); OFIQ's MouthClosed reads the gap alone, which flags "
           "closed full lips", "MouthClosed"),
+    Check("expression", "Neutral expression", lambda g: g.expression, 0.5, _at_most, "chance it is not neutral",
+          "Keep a neutral expression: no smile, lips together, eyes relaxed.",
+          "ours, a model on the fer classifier's seven expressions fitted on the labelled UTKFace faces of "
+          "benchmarks/labels (398 with landmarks) (pixelperfect.training.expression); ISO/IEC 19794-5:2011 §7.2.3 "
+          "asks for a neutral expression", "ExpressionNeutrality"),
     Check("face_size", "Face big enough", lambda g: g.face.eye_distance, 90.0, _at_least, "px between the eyes",
           "Move closer or use a higher-resolution photo: at least 90 pixels between the eyes.",
           "ISO/IEC 19794-5:2011 §8.3 (ICAO: 90 px between the eye centres)", "InterEyeDistance"),

@@ -74,7 +74,8 @@ def _interpreter(file: str):
     return interpreters[file]
 
 
-def _run(file: str, tensor: np.ndarray) -> list[np.ndarray]:
+def run_model(file: str, tensor: np.ndarray) -> list[np.ndarray]:
+    """One of the face models (`sources.FACE_MODEL_FILES`) on one input; its outputs, without the batch axis."""
     interpreter, input_index, output_indices = _interpreter(file)
     interpreter.set_tensor(input_index, tensor[np.newaxis])
     interpreter.invoke()
@@ -142,7 +143,7 @@ def detect(rgb: np.ndarray, spec: DetectorSpec = SHORT_RANGE) -> list[Detection]
     canvas = np.zeros((spec.side, spec.side, 3), np.float32)
     top, left = (spec.side - small.shape[0]) // 2, (spec.side - small.shape[1]) // 2
     canvas[top:top + small.shape[0], left:left + small.shape[1]] = np.multiply(small, 1 / 127.5, dtype=np.float32) - 1
-    raw, logits = _run(spec.file, canvas)
+    raw, logits = run_model(spec.file, canvas)
     found = suppress(*decode(raw, logits, spec))
     offset = np.array([left, top], np.float32) / spec.side
     return [Detection(tuple(((box.reshape(2, 2) - offset) * spec.side / scale).reshape(-1).tolist()),
@@ -176,7 +177,7 @@ def mesh(rgb: np.ndarray, detection: Detection) -> np.ndarray | None:
     to_input[:, 2] += MESH_SIDE / 2 - np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     crop = cv2.warpAffine(rgb, to_input, (MESH_SIDE, MESH_SIDE), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT)
-    points, presence = _run(MESH_FILE, np.multiply(crop, 1 / 255, dtype=np.float32))
+    points, presence = run_model(MESH_FILE, np.multiply(crop, 1 / 255, dtype=np.float32))
     if 1 / (1 + np.exp(-float(presence.reshape(-1)[0]))) < MESH_MIN_PRESENCE:
         return None
     points = points.reshape(-1, 3).astype(np.float64)
@@ -196,7 +197,7 @@ def eyelids(rgb: np.ndarray, mesh: np.ndarray, side: str) -> np.ndarray:
     to_input[:, 2] += IRIS_SIDE / 2 - centre
     crop = cv2.warpAffine(rgb, to_input, (IRIS_SIDE, IRIS_SIDE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     mirrored = side == "left"
-    contour, _iris = _run(IRIS_FILE, np.multiply(crop[:, ::-1] if mirrored else crop, 1 / 255, dtype=np.float32))
+    contour, _iris = run_model(IRIS_FILE, np.multiply(crop[:, ::-1] if mirrored else crop, 1 / 255, dtype=np.float32))
     points = contour.reshape(-1, 3)[:16, :2].astype(np.float64)
     if mirrored:
         points[:, 0] = IRIS_SIDE - points[:, 0]

@@ -1,5 +1,6 @@
 """The small linear models the checks read, each a JSON file of ``weights`` and a ``bias`` (the threshold folded in)
-that `pixelperfect.training.linear` writes: the glasses (`eyewear`) and the open mouth (`mouth`)."""
+that `pixelperfect.training.linear` writes: the glasses (`eyewear`), the open mouth (`mouth`) and the expression
+(`expression`)."""
 
 from __future__ import annotations
 

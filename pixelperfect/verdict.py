@@ -63,9 +63,9 @@ DEFAULT_STRICTNESS = "standard"
 
 PROFILES: dict[str, str] = {
     "photo": "Technical quality: defects, softness and the face (profile pictures, listings).",
-    "id": "Technical quality and the ID-photo checks: head straight, eyes open, mouth closed, face big enough, "
-          "centred and fully in the frame, one face, plain background, even light on the face, head size, no dark "
-          "lenses (identity checks, documents).",
+    "id": "Technical quality and the ID-photo checks: head straight, eyes open, mouth closed, neutral expression, "
+          "face big enough, centred and fully in the frame, one face, plain background, even light on the face, head "
+          "size, no dark lenses (identity checks, documents).",
 }
 DEFAULT_PROFILE = "photo"
 

