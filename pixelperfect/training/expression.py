@@ -11,34 +11,23 @@ and threshold chosen by 5-fold cross-validation) and folded into one weight per 
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import numpy as np
 
 from ..expression import EXPRESSION_FILE, EXPRESSIONS, expression_features, expression_probabilities
-from ..faces import find_face
-from ..images import load_image
-from .linear import fit_and_save
+from .linear import fit_and_save, labelled_faces
 
 COMPONENTS = (2, 4, 7)
 RIDGES = (0.1, 1.0, 10.0)
 
 
 def labelled_features(labels: Path, shared: Path) -> tuple[np.ndarray, np.ndarray]:
-    """`expression.expression_features` and whether the expression is not neutral, for every UTKFace row with a
-    face."""
-    features, expressive = [], []
-    with labels.open() as labels_file:
-        for row in csv.DictReader(labels_file):
-            if not row["file"].startswith("utkface/"):
-                continue
-            photo = load_image(shared / row["file"])
-            found = find_face(photo)
-            if found.mesh is not None:  # as the checks, which run only where the landmarks are read
-                features.append(expression_features(expression_probabilities(photo, found.main)))
-                expressive.append(row["expression"] != "neutral")
-    return np.array(features), np.array(expressive)
+    """`expression.expression_features` and whether the expression is not neutral, for every UTKFace row with
+    landmarks (the checks run only where they are read)."""
+    faces = list(labelled_faces([labels], shared))
+    return (np.array([expression_features(expression_probabilities(face.photo, face.face)) for _, face in faces]),
+            np.array([row["expression"] != "neutral" for row, _ in faces]))
 
 
 def main(argv=None):

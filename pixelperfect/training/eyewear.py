@@ -12,15 +12,12 @@ balanced accuracy on the held-out folds), and the fitted chain is folded into on
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import numpy as np
 
-from ..eyewear import GLASSES_FILE, eye_band, glasses_features
-from ..faces import find_face
-from ..images import load_image
-from .linear import fit_and_save
+from ..eyewear import GLASSES_FILE, glasses_features
+from .linear import fit_and_save, labelled_faces
 
 COMPONENTS = (20, 30, 40, 60)
 RIDGES = (100.0, 300.0, 1000.0)
@@ -32,16 +29,9 @@ def main(argv=None):
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--output", type=Path, default=GLASSES_FILE)
     args = parser.parse_args(argv)
-    features, labels = [], []
-    with args.labels.open() as labels_file:
-        rows = [row for row in csv.DictReader(labels_file) if row["file"].startswith("utkface/")]
-    for row in rows:
-        photo = load_image(args.shared / row["file"])
-        found = find_face(photo)
-        if found.mesh is not None:
-            features.append(glasses_features(eye_band(photo, found.mesh)))
-            labels.append(row["glasses"] != "none")
-    features, labels = np.array(features), np.array(labels)
+    faces = list(labelled_faces([args.labels], args.shared))
+    features = np.array([glasses_features(face.eye_band) for _, face in faces])
+    labels = np.array([row["glasses"] != "none" for row, _ in faces])
     print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, lambda chosen: (
         f"Glasses (clear or tinted) from the eye band's gradient histograms, averaged with its mirror image's: "
         f"{chosen['components']} principal components, class-balanced logistic regression with ridge "

@@ -6,12 +6,30 @@ bias, written as the JSON file `pixelperfect.linear_model` reads.
 
 from __future__ import annotations
 
+import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from ..checks import Geometry, face_geometry
+from ..faces import find_face
+from ..images import load_image
+
 FOLDS = 5
+
+
+def labelled_faces(labels: list[Path], shared: Path) -> Iterator[tuple[dict, Geometry]]:
+    """Each UTKFace row of the label files whose landmarks are read, with what the checks read of its face: the
+    faces these models are fitted on (the real photos stay held out)."""
+    for path in labels:
+        with path.open() as labels_file:
+            for row in csv.DictReader(labels_file):
+                if row["file"].startswith("utkface/"):
+                    photo = load_image(shared / row["file"])
+                    if (geometry := face_geometry(photo, find_face(photo))) is not None:
+                        yield row, geometry
 
 
 def logistic(features: np.ndarray, labels: np.ndarray, ridge: float, steps: int = 30) -> np.ndarray:

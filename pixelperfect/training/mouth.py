@@ -14,16 +14,12 @@ feature.
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import numpy as np
 
-from ..checks import face_geometry
-from ..faces import find_face
-from ..images import load_image
 from ..mouth import MOUTH_FILE, mouth_features
-from .linear import fit_and_save
+from .linear import fit_and_save, labelled_faces
 
 COMPONENTS = (10, 20, 40, 97)
 RIDGES = (1.0, 3.0, 10.0, 30.0)
@@ -32,18 +28,9 @@ LABELS = (Path("benchmarks/labels/face_attributes.csv"), Path("benchmarks/labels
 
 def labelled_features(labels: list[Path], shared: Path) -> tuple[np.ndarray, np.ndarray]:
     """`mouth.mouth_features` and ``mouth_open`` of every UTKFace row with landmarks."""
-    features, open_ = [], []
-    for path in labels:
-        with path.open() as labels_file:
-            for row in csv.DictReader(labels_file):
-                if not row["file"].startswith("utkface/"):
-                    continue
-                photo = load_image(shared / row["file"])
-                geometry = face_geometry(photo, find_face(photo))
-                if geometry is not None:
-                    features.append(mouth_features(geometry.photo, geometry.mesh, geometry.mouth_opening))
-                    open_.append(row["mouth_open"] == "1")
-    return np.array(features), np.array(open_)
+    faces = list(labelled_faces(labels, shared))
+    return (np.array([mouth_features(face.photo, face.mesh, face.mouth_opening) for _, face in faces]),
+            np.array([row["mouth_open"] == "1" for row, _ in faces]))
 
 
 def main(argv=None):
