@@ -1,4 +1,4 @@
-"""Publish PixelPerfect on the Hugging Face Hub: both models, MediaPipe's face models, the dataset and the Space.
+"""Publish PixelPerfect on the Hugging Face Hub: both models, the face models, the dataset and the Space.
 
     python publish.py --owner NAME [--dataset data/faces] [--private]      # needs `huggingface-cli login` or HF_TOKEN
     python publish.py --owner NAME --dry-run DIR                          # write the folders only, upload nothing

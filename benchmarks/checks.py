@@ -46,12 +46,13 @@ def checked(labels: list[Path], shared: Path) -> list[tuple[dict, dict]]:
 
 
 FRONTAL = (30, 20)  # AFLW2000 photos within this many degrees of yaw and pitch form their own group
+UTKFACE_GROUPS = {"face_attributes.csv": "UTKFace", "eyes.csv": "UTKFace, drawn for closed eyes"}
 
 
-def group_of(file: str, labels: Path, shared: Path) -> str:
+def group_of(file: str, label_file: Path, shared: Path) -> str:
     """UTKFace (drawn at random, or drawn for closed eyes), AFLW2000 (near frontal, or turned further), real photos."""
     if file.startswith("utkface/"):
-        return "UTKFace" if labels.name == "face_attributes.csv" else "UTKFace, drawn for closed eyes"
+        return UTKFACE_GROUPS.get(label_file.name, f"UTKFace ({label_file.stem})")
     if file.startswith("headpose/"):
         yaw, pitch = head_angles(shared)[file.removeprefix("headpose/")]
         return (f"AFLW2000, within {FRONTAL[0]}° of yaw and {FRONTAL[1]}° of pitch"

@@ -104,7 +104,7 @@ class Geometry:
         return mouth.open_mouth_score(mouth.mouth_features(self.photo, self.mesh, self.mouth_opening))
 
     @cached_property
-    def expression(self) -> float:
+    def not_neutral(self) -> float:
         """How likely the expression is not neutral (`expression`)."""
         return expression.non_neutral_score(expression.expression_probabilities(self.photo, self.face))
 
@@ -280,7 +280,7 @@ CHECKS: dict[str, Check] = {check.name: check for check in [
           "ours, a model on the light across the lips and the inner lips' gap fitted on the labelled UTKFace faces "
           "of benchmarks/labels (pixelperfect.training.mouth); OFIQ's MouthClosed reads the gap alone, which flags "
           "closed full lips", "MouthClosed"),
-    Check("expression", "Neutral expression", lambda g: g.expression, 0.5, _at_most, "chance it is not neutral",
+    Check("expression", "Neutral expression", lambda g: g.not_neutral, 0.5, _at_most, "chance it is not neutral",
           "Keep a neutral expression: no smile, lips together, eyes relaxed.",
           "ours, a model on the fer classifier's seven expressions fitted on the labelled UTKFace faces of "
           "benchmarks/labels (398 with landmarks) (pixelperfect.training.expression); ISO/IEC 19794-5:2011 §7.2.3 "

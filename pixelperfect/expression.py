@@ -18,10 +18,10 @@ from . import landmarks
 from .faces import Face
 from .linear_model import probability
 
-EXPRESSION_MODEL = "emotion_model_quantized.tflite"
+CLASSIFIER_FILE = "emotion_model_quantized.tflite"
 EXPRESSION_FILE = Path(__file__).with_name("expression.json")
 EXPRESSIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")  # the classifier's outputs
-SIDE = 64
+CLASSIFIER_SIDE = 64
 
 
 def expression_probabilities(photo: np.ndarray, face: Face) -> np.ndarray:
@@ -34,9 +34,10 @@ def expression_probabilities(photo: np.ndarray, face: Face) -> np.ndarray:
     square = cv2.copyMakeBorder(square, max(-y0, 0), max(y0 + size - height, 0), max(-x0, 0),
                                 max(x0 + size - width, 0), cv2.BORDER_REPLICATE)
     grey = cv2.cvtColor(square, cv2.COLOR_RGB2GRAY)
-    crop = cv2.resize(grey, (SIDE, SIDE), interpolation=cv2.INTER_AREA if size > SIDE else cv2.INTER_LINEAR)
+    crop = cv2.resize(grey, (CLASSIFIER_SIDE, CLASSIFIER_SIDE),
+                      interpolation=cv2.INTER_AREA if size > CLASSIFIER_SIDE else cv2.INTER_LINEAR)
     tensor = np.multiply(crop, 2 / 255, dtype=np.float32)[..., np.newaxis] - 1
-    return landmarks.run_model(EXPRESSION_MODEL, tensor)[0]
+    return landmarks.run_model(CLASSIFIER_FILE, tensor)[0]
 
 
 def expression_features(probabilities: np.ndarray) -> np.ndarray:

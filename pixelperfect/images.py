@@ -103,9 +103,11 @@ _UPRIGHT = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[
 
 def _decoded_by_opencv(data: bytes, image: Image.Image, full_width: int) -> np.ndarray | None:
     """An RGB or grey JPEG whose data ends where a JPEG ends, decoded at ``image``'s draft size; None for anything
-    else, which Pillow decodes (it tells a truncated file from a damaged one; OpenCV decodes both with a grey end)."""
+    else, which Pillow decodes: a file cut short (Pillow says it is truncated; OpenCV would fill it with grey), and
+    the rare draft still twice `DRAFT_SIDE` long, which `_to_rgb` box-reduces before it becomes an array."""
     reduction = round(full_width / image.width)
-    if image.mode not in ("RGB", "L") or reduction not in _OPENCV_REDUCED or not data.endswith(b"\xff\xd9"):
+    if (image.mode not in ("RGB", "L") or reduction not in _OPENCV_REDUCED or not data.endswith(b"\xff\xd9")
+            or (max(image.size) > WORKING_SIDE and max(image.size) // DRAFT_SIDE >= 2)):
         return None
     bgr = cv2.imdecode(np.frombuffer(data, np.uint8), _OPENCV_REDUCED[reduction] | cv2.IMREAD_IGNORE_ORIENTATION)
     if bgr is None or bgr.shape[1::-1] != image.size:

