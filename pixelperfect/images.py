@@ -72,7 +72,7 @@ def _from_bytes(data: bytes) -> np.ndarray:
         if megapixels > MAX_MEGAPIXELS:
             raise ImageError(f"The image is {megapixels:.0f} megapixels; the limit is {MAX_MEGAPIXELS}. "
                              "Upload a smaller photo.")
-        if image.format == "JPEG":  # let libjpeg decode at a reduced size: faster and bounded in memory
+        if image.format in ("JPEG", "MPO"):  # let libjpeg decode at a reduced size: faster and bounded in memory
             # draft() keeps both sides at least as large as asked, so ask in the photo's own proportions.
             full_width, longest = image.width, max(image.size)
             image.draft("RGB", tuple(-(-side * DRAFT_SIDE // longest) for side in image.size))

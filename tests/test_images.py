@@ -69,6 +69,16 @@ def test_a_jpeg_decodes_to_pillows_pixels_at_every_reduction(size, mode):
     assert np.array_equal(load_image(data), load_image(data + b"appended"))
 
 
+def test_a_phone_jpeg_with_a_second_image_decodes_as_its_first_image_alone():
+    """Phones store HDR gain maps and depth as further images after the photo (MPO): the photo is decoded at a
+    reduced size, as the same photo stored alone."""
+    photo = Image.merge("RGB", [Image.effect_noise((3300, 2000), 30 + 10 * band) for band in range(3)])
+    alone = encode(photo, "JPEG", quality=90)
+    with_gain_map = encode(photo, "MPO", quality=90, save_all=True, append_images=[photo.resize((825, 500))])
+    assert Image.open(io.BytesIO(with_gain_map)).format == "MPO"
+    assert np.array_equal(load_image(with_gain_map), load_image(alone))
+
+
 def test_animated_gif_uses_the_first_frame(face):
     frames = [face.convert("P"), Image.new("P", face.size, 0)]
     data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
