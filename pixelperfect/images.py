@@ -73,9 +73,10 @@ def _from_bytes(data: bytes) -> np.ndarray:
             raise ImageError(f"The image is {megapixels:.0f} megapixels; the limit is {MAX_MEGAPIXELS}. "
                              "Upload a smaller photo.")
         if image.format in ("JPEG", "MPO"):  # let libjpeg decode at a reduced size: faster and bounded in memory
-            # draft() keeps both sides at least as large as asked, so ask in the photo's own proportions.
+            # draft() keeps both sides at least as large as asked, so ask in the photo's own proportions (and never
+            # for less than MIN_SIDE: a photo too small to read is told so with its own size, not its draft's).
             full_width, longest = image.width, max(image.size)
-            image.draft("RGB", tuple(-(-side * DRAFT_SIDE // longest) for side in image.size))
+            image.draft("RGB", tuple(max(MIN_SIDE, -(-side * DRAFT_SIDE // longest)) for side in image.size))
             if (array := _decoded_by_opencv(data, image, full_width)) is not None:
                 upright = _upright(array, image)
                 _check_size(upright.shape[1], upright.shape[0])

@@ -116,6 +116,12 @@ def test_decompression_bomb_refused_before_decoding():
         load_image(bytes(data))
 
 
+def test_a_photo_too_thin_to_read_is_told_its_own_size():
+    """A JPEG is decoded at a reduced size, but the message gives the file's size, not the reduced one's."""
+    with pytest.raises(ImageError, match="only 3300×20 pixels"):
+        load_image(encode(Image.effect_noise((3300, 20), 30).convert("RGB"), "JPEG"))
+
+
 def test_tiny_image_and_odd_arrays():
     with pytest.raises(ImageError, match="at least 32"):
         load_image(np.zeros((10, 10, 3), np.uint8))
