@@ -14,9 +14,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from . import landmarks
 from .faces import Face
 from .linear_model import probability
+from .litert import run_model
 
 CLASSIFIER_FILE = "emotion_model_quantized.tflite"
 EXPRESSION_FILE = Path(__file__).with_name("expression.json")
@@ -37,7 +37,7 @@ def expression_probabilities(photo: np.ndarray, face: Face) -> np.ndarray:
     crop = cv2.resize(grey, (CLASSIFIER_SIDE, CLASSIFIER_SIDE),
                       interpolation=cv2.INTER_AREA if size > CLASSIFIER_SIDE else cv2.INTER_LINEAR)
     tensor = np.multiply(crop, 2 / 255, dtype=np.float32)[..., np.newaxis] - 1
-    return landmarks.run_model(CLASSIFIER_FILE, tensor)[0]
+    return run_model(CLASSIFIER_FILE, tensor)[0]
 
 
 def expression_features(probabilities: np.ndarray) -> np.ndarray:

