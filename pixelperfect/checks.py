@@ -117,10 +117,11 @@ class Geometry:
     def crop_margin(self) -> float:
         """The tightest margin around the head as a share of the one OFIQ asks for (≥ 1 fits): 0.9 eye distances
         beside each eye, 1.4 eyes-to-mouth distances above the eyes, 1.8 below them."""
-        x, y = float(self.eye_midpoint[0]), float(self.eye_midpoint[1])
+        y = float(self.eye_midpoint[1])
         right_x, left_x = float(self.face.point("right_eye")[0]), float(self.face.point("left_eye")[0])
         eye_distance, eyes_to_mouth = self.face.eye_distance, self.face.eyes_to_mouth
-        return min(min(right_x, left_x) / (0.9 * eye_distance), (self.width - max(right_x, left_x)) / (0.9 * eye_distance),
+        return min(min(right_x, left_x) / (0.9 * eye_distance),
+                   (self.width - max(right_x, left_x)) / (0.9 * eye_distance),
                    y / (1.4 * eyes_to_mouth), (self.height - y) / (1.8 * eyes_to_mouth))
 
     @cached_property

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .faces import Face
+from .faces import Face, cut, square_around
 from .linear_model import probability
 from .litert import run_model
 
@@ -28,12 +28,8 @@ def expression_probabilities(photo: np.ndarray, face: Face) -> np.ndarray:
     """The classifier's seven probabilities (`EXPRESSIONS`) for the square around the face's detected box, in grey
     and area-averaged to its input, as its training faces were cropped (beyond the photo's edge, the edge repeated)."""
     size = max(face.width, face.height)
-    x0, y0 = round(face.x + (face.width - size) / 2), round(face.y + (face.height - size) / 2)
-    height, width = photo.shape[:2]
-    square = photo[max(y0, 0):min(y0 + size, height), max(x0, 0):min(x0 + size, width), :3]
-    square = cv2.copyMakeBorder(square, max(-y0, 0), max(y0 + size - height, 0), max(-x0, 0),
-                                max(x0 + size - width, 0), cv2.BORDER_REPLICATE)
-    grey = cv2.cvtColor(square, cv2.COLOR_RGB2GRAY)
+    square = cut(photo, square_around(face.x + face.width / 2, face.y + face.height / 2, size))
+    grey = cv2.cvtColor(np.ascontiguousarray(square[..., :3]), cv2.COLOR_RGB2GRAY)
     crop = cv2.resize(grey, (CLASSIFIER_SIDE, CLASSIFIER_SIDE),
                       interpolation=cv2.INTER_AREA if size > CLASSIFIER_SIDE else cv2.INTER_LINEAR)
     tensor = np.multiply(crop, 2 / 255, dtype=np.float32)[..., np.newaxis] - 1

@@ -237,17 +237,17 @@ def face_square(image: np.ndarray, face: Face | None) -> np.ndarray:
     """
     image = np.asarray(image)
     height, width = image.shape[:2]
-    centre_square = _square(width / 2, height / 2, min(height, width))
+    centre_square = square_around(width / 2, height / 2, min(height, width))
     if face is None or not face.keypoints:
-        return _cut(image, centre_square)
+        return cut(image, centre_square)
     eyes = (face.point("left_eye") + face.point("right_eye")) / 2
     down = face.point("mouth") - eyes
     down /= max(float(np.linalg.norm(down)), 1e-6)
     cx, cy = eyes + CROP_CENTRE_BELOW_EYES * face.scale * down
     side = max(1, round(CROP_SIDE_SCALES * face.scale))
     if abs(face.roll) < LEVEL_DEGREES:
-        box = _square(cx, cy, side)
-        return _cut(image, centre_square if _iou(box, centre_square) >= ALREADY_FRAMED_IOU else box)
+        box = square_around(cx, cy, side)
+        return cut(image, centre_square if _iou(box, centre_square) >= ALREADY_FRAMED_IOU else box)
     # One resampling turns the photo about the crop's centre and cuts the square out of it.
     turn = cv2.getRotationMatrix2D((float(cx), float(cy)), face.roll, 1.0)
     turn[:, 2] += side / 2 - np.array([cx, cy])
@@ -267,17 +267,17 @@ def crop_face(image: np.ndarray, face: Face | None, side: int = CROP_SIDE) -> np
     return resized(face_square(image, face), side)
 
 
-def _cut(image: np.ndarray, box: Corners) -> np.ndarray:
+def cut(image: np.ndarray, box: Corners) -> np.ndarray:
+    """The ``box`` of ``image``, the part outside it filled by replicating its edge (only the box is padded, not the
+    photo)."""
     x0, y0, x1, y1 = box
     height, width = image.shape[:2]
-    pad = max(0, -x0, -y0, x1 - width, y1 - height)
-    if pad:
-        image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        x0, y0, x1, y1 = x0 + pad, y0 + pad, x1 + pad, y1 + pad
-    return image[y0:y1, x0:x1]
+    inside = image[max(y0, 0):max(min(y1, height), 0), max(x0, 0):max(min(x1, width), 0)]
+    margins = (max(-y0, 0), max(y1 - height, 0), max(-x0, 0), max(x1 - width, 0))
+    return cv2.copyMakeBorder(inside, *margins, cv2.BORDER_REPLICATE) if any(margins) else inside
 
 
-def _square(cx: float, cy: float, size: float) -> Corners:
+def square_around(cx: float, cy: float, size: float) -> Corners:
     x0, y0 = int(round(cx - size / 2)), int(round(cy - size / 2))
     return x0, y0, x0 + int(round(size)), y0 + int(round(size))
 

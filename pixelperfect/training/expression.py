@@ -13,22 +13,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 from ..expression import EXPRESSION_FILE, EXPRESSIONS, expression_features, expression_probabilities
-from .linear import fit_and_save, labelled_faces
+from .linear import fit_and_save, labelled_arrays
 
 COMPONENTS = (2, 4, 7)
 RIDGES = (0.1, 1.0, 10.0)
-
-
-def labelled_features(labels: list[Path], shared: Path) -> tuple[np.ndarray, np.ndarray]:
-    """`expression.expression_features` and whether the expression is not neutral, for every UTKFace row with
-    landmarks (the checks run only where they are read)."""
-    faces = list(labelled_faces(labels, shared))
-    return (np.array([expression_features(expression_probabilities(geometry.photo, geometry.face))
-                      for _, geometry in faces]),
-            np.array([row["expression"] != "neutral" for row, _ in faces]))
 
 
 def main(argv=None):
@@ -37,15 +26,14 @@ def main(argv=None):
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--output", type=Path, default=EXPRESSION_FILE)
     args = parser.parse_args(argv)
-    features, labels = labelled_features(args.labels, args.shared)
-    print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, lambda chosen: (
-        f"A face's expression not neutral, from the log-probabilities of the fer classifier's "
-        f"{len(EXPRESSIONS)} expressions ({', '.join(EXPRESSIONS)}): {chosen['components']} principal components, "
-        f"class-balanced logistic regression with ridge {chosen['ridge']:g}, fitted on {len(labels)} UTKFace faces "
-        f"of benchmarks/labels ({int(labels.sum())} smiling or otherwise not neutral) by "
-        f"pixelperfect.training.expression; "
-        f"5-fold cross-validated AUC {chosen['cv_auc']:.3f}, balanced accuracy {chosen['cv_balanced_accuracy']:.3f} at "
-        f"the threshold folded into the bias.")))
+    features, labels = labelled_arrays(
+        args.labels, args.shared,
+        lambda geometry: expression_features(expression_probabilities(geometry.photo, geometry.face)),
+        lambda row: row["expression"] != "neutral")
+    print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, script=__spec__.name,
+                       positives="smiling or otherwise not neutral",
+                       reads=f"A face's expression not neutral, from the log-probabilities of the fer classifier's "
+                             f"{len(EXPRESSIONS)} expressions ({', '.join(EXPRESSIONS)})"))
 
 
 if __name__ == "__main__":

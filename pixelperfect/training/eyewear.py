@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 from ..eyewear import GLASSES_FILE, glasses_features
-from .linear import fit_and_save, labelled_faces
+from .linear import fit_and_save, labelled_arrays
 
 COMPONENTS = (20, 30, 40, 60)
 RIDGES = (100.0, 300.0, 1000.0)
@@ -29,15 +27,12 @@ def main(argv=None):
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--output", type=Path, default=GLASSES_FILE)
     args = parser.parse_args(argv)
-    faces = list(labelled_faces([args.labels], args.shared))
-    features = np.array([glasses_features(geometry.eye_band) for _, geometry in faces])
-    labels = np.array([row["glasses"] != "none" for row, _ in faces])
-    print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, lambda chosen: (
-        f"Glasses (clear or tinted) from the eye band's gradient histograms, averaged with its mirror image's: "
-        f"{chosen['components']} principal components, class-balanced logistic regression with ridge "
-        f"{chosen['ridge']:g}, fitted on {len(labels)} UTKFace faces of benchmarks/labels ({int(labels.sum())} with "
-        f"glasses) by pixelperfect.training.eyewear; 5-fold cross-validated AUC {chosen['cv_auc']:.3f}, balanced "
-        f"accuracy {chosen['cv_balanced_accuracy']:.3f} at the threshold folded into the bias.")))
+    features, labels = labelled_arrays([args.labels], args.shared,
+                                       lambda geometry: glasses_features(geometry.eye_band),
+                                       lambda row: row["glasses"] != "none")
+    print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, script=__spec__.name, positives="with glasses",
+                       reads="Glasses (clear or tinted) from the eye band's gradient histograms, averaged with its "
+                             "mirror image's"))
 
 
 if __name__ == "__main__":

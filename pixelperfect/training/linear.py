@@ -85,13 +85,24 @@ def choose(features: np.ndarray, labels: np.ndarray, components_tried, ridges_tr
     return max(tried, key=lambda row: row["cv_auc"])
 
 
-def fit_and_save(features: np.ndarray, labels: np.ndarray, components_tried, ridges_tried, output: Path,
-                 describe) -> str:
+def labelled_arrays(labels: list[Path], shared: Path, features_of, is_positive) -> tuple[np.ndarray, np.ndarray]:
+    """``features_of(geometry)`` and ``is_positive(row)`` for every face `labelled_faces` gives."""
+    faces = list(labelled_faces(labels, shared))
+    return (np.array([features_of(geometry) for _, geometry in faces]),
+            np.array([is_positive(row) for row, _ in faces]))
+
+
+def fit_and_save(features: np.ndarray, labels: np.ndarray, components_tried, ridges_tried, output: Path, reads: str,
+                 positives: str, script: str) -> str:
     """Choose the settings (`choose`), fit on all rows with them and write the weights and the bias, the threshold
-    folded into it, to ``output`` with ``describe(settings)`` as its ``about``, which is returned."""
+    folded into it, to ``output`` with what the model ``reads``, the settings and what it was fitted on as its
+    ``about``, which is returned."""
     chosen = choose(features, labels, components_tried, ridges_tried)
     weights, bias = fit(features, labels, chosen["components"], chosen["ridge"])
-    about = describe(chosen)
+    about = (f"{reads}: {chosen['components']} principal components, class-balanced logistic regression with ridge "
+             f"{chosen['ridge']:g}, fitted on {len(labels)} UTKFace faces of benchmarks/labels ({int(labels.sum())} "
+             f"{positives}) by {script}; 5-fold cross-validated AUC {chosen['cv_auc']:.3f}, balanced accuracy "
+             f"{chosen['cv_balanced_accuracy']:.3f} at the threshold folded into the bias.")
     output.write_text(json.dumps({"about": about, "weights": np.round(weights, 6).tolist(),
                                   "bias": round(bias - chosen["threshold"], 6)}) + "\n")
     return about

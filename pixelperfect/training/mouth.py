@@ -16,21 +16,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 from ..mouth import MOUTH_FILE, mouth_features
-from .linear import fit_and_save, labelled_faces
+from .linear import fit_and_save, labelled_arrays
 
 COMPONENTS = (10, 20, 40, 97)
 RIDGES = (1.0, 3.0, 10.0, 30.0)
 LABELS = (Path("benchmarks/labels/face_attributes.csv"), Path("benchmarks/labels/mouths.csv"))
-
-
-def labelled_features(labels: list[Path], shared: Path) -> tuple[np.ndarray, np.ndarray]:
-    """`mouth.mouth_features` and ``mouth_open`` of every UTKFace row with landmarks."""
-    faces = list(labelled_faces(labels, shared))
-    return (np.array([mouth_features(geometry.photo, geometry.mesh, geometry.mouth_opening) for _, geometry in faces]),
-            np.array([row["mouth_open"] == "1" for row, _ in faces]))
 
 
 def main(argv=None):
@@ -39,13 +30,13 @@ def main(argv=None):
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--output", type=Path, default=MOUTH_FILE)
     args = parser.parse_args(argv)
-    features, labels = labelled_features(args.labels, args.shared)
-    print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, lambda chosen: (
-        f"Mouth open from the light across the lips (3 lines of {(features.shape[1] - 1) // 3} samples) and the "
-        f"inner lips' gap: {chosen['components']} principal components, class-balanced logistic regression with "
-        f"ridge {chosen['ridge']:g}, fitted on {len(labels)} UTKFace faces of benchmarks/labels ({int(labels.sum())} "
-        f"open) by pixelperfect.training.mouth; 5-fold cross-validated AUC {chosen['cv_auc']:.3f}, balanced "
-        f"accuracy {chosen['cv_balanced_accuracy']:.3f} at the threshold folded into the bias.")))
+    features, labels = labelled_arrays(
+        args.labels, args.shared,
+        lambda geometry: mouth_features(geometry.photo, geometry.mesh, geometry.mouth_opening),
+        lambda row: row["mouth_open"] == "1")
+    print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, script=__spec__.name, positives="open",
+                       reads=f"Mouth open from the light across the lips (3 lines of {(features.shape[1] - 1) // 3} "
+                             "samples) and the inner lips' gap"))
 
 
 if __name__ == "__main__":
