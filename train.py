@@ -20,6 +20,7 @@ from transformers import HfArgumentParser, Trainer, TrainingArguments, default_d
 from transformers.trainer_utils import get_last_checkpoint
 
 from pixelperfect.training.evaluation import evaluate_split, results_table, save_evaluation
+from pixelperfect.training.export import export_int8_backbone
 from pixelperfect.training.model_card import write_model_card
 from pixelperfect.models import Classifier
 from pixelperfect.training.tasks import (DEFAULT_IMAGE_SIZE, TASKS, Collator, HeadOnly, apply_temperature,
@@ -134,6 +135,8 @@ def main():
             model.half()
         model.save_pretrained(output_dir)  # the whole model, also where only its head was trained
         processor.save_pretrained(output_dir)
+        if model.config.model_type == "dinov2":  # the int8 backbone, made from the weights just saved
+            export_int8_backbone(output_dir)
         evaluation = None
         if "test" in dataset:
             # Evaluated as it ships, loaded back as the app loads it: the trained model itself would not do, since

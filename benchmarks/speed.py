@@ -168,7 +168,8 @@ def main():
     except ImportError:
         rows.append(("BRISQUE: `pip install brisque` to compare", np.array([np.nan]), None))
 
-    print(f"{len(files)} faces of 200x200 px from {args.faces}, torch threads: {torch.get_num_threads()}\n")
+    print(f"{len(files)} faces of 200x200 px from {args.faces}, torch threads: {torch.get_num_threads()}, "
+          f"model pass: {quality.precision} (PIXELPERFECT_INT8, PIXELPERFECT_BFLOAT16)\n")
     print(f"| stage | single p50 | single p95 | batched ({args.batch}) p50 | batched p95 |")
     print("|---|---|---|---|---|")
     for name, single, batched in rows:

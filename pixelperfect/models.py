@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import threading
+from pathlib import Path
 
 import numpy as np
 import torch
+
+logger = logging.getLogger(__name__)
+
+WEIGHTS_FILE = "model.safetensors"
+# The backbone with int8 weights (`training.export`), beside the weights it was made from, whose digest it stores.
+INT8_BACKBONE_FILE = "backbone-int8.onnx"
+WEIGHTS_DIGEST_KEY = "weights_sha256"
 
 
 def native_bfloat16() -> bool:
@@ -26,13 +36,70 @@ def bfloat16_by_default() -> bool:
 BFLOAT16 = bfloat16_by_default()
 
 
+def native_int8() -> bool:
+    """Whether this CPU multiplies int8 itself (VNNI or AMX); elsewhere int8 is hardly faster than float32."""
+    return any(getattr(torch.cpu, probe, lambda: False)() for probe in ("_is_vnni_supported", "_is_amx_tile_supported"))
+
+
+def int8_by_default() -> bool:
+    """The int8 backbone where the CPU multiplies int8 itself but has no bfloat16 (most server Xeons before 2023):
+    there the model pass takes a third of float32's time, for 99.8 % of its verdicts; where bfloat16 is native it is
+    as fast within 15 % and closer to float32, so it stays (README, *Speed*). ``PIXELPERFECT_INT8=1`` or ``0``
+    decides instead."""
+    asked = os.environ.get("PIXELPERFECT_INT8", "")
+    return asked == "1" if asked in ("0", "1") else native_int8() and not native_bfloat16()
+
+
+INT8 = int8_by_default()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _model_file(name_or_path: str, file: str) -> Path | None:
+    """A file of a model folder or Hub repository (fetched, or from the cache), or None where it has none."""
+    if Path(name_or_path).is_dir():
+        path = Path(name_or_path) / file
+        return path if path.is_file() else None
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError, RemoteEntryNotFoundError
+
+    try:
+        return Path(hf_hub_download(name_or_path, file))
+    except (EntryNotFoundError, RemoteEntryNotFoundError):  # not in the cache offline; not in the repo online
+        return None
+
+
+def int8_backbone(name_or_path: str):
+    """An ONNX Runtime session on the model's int8 backbone, or None where it has none, the graph was made from other
+    weights, or ONNX Runtime is not installed: the model then runs in PyTorch."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return None
+    graph, weights = _model_file(name_or_path, INT8_BACKBONE_FILE), _model_file(name_or_path, WEIGHTS_FILE)
+    if graph is None or weights is None:
+        return None
+    options = onnxruntime.SessionOptions()
+    # Threads left spinning between calls would take the cores from the face models and measures that follow.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+    if session.get_modelmeta().custom_metadata_map.get(WEIGHTS_DIGEST_KEY) != file_digest(weights):
+        logger.warning("%s: %s was made from other weights; running the model in PyTorch instead (re-export it: "
+                       "python -m pixelperfect.training.export)", name_or_path, INT8_BACKBONE_FILE)
+        return None
+    return session
+
+
 class Classifier:
     """A transformers image classifier and its processor; probabilities per label for a batch of arrays."""
 
-    def __init__(self, model, processor, bfloat16: bool = BFLOAT16):
+    def __init__(self, model, processor, bfloat16: bool = BFLOAT16, backbone_session=None):
         self.model = model.eval()
         self.processor = processor
         self.bfloat16 = bfloat16
+        self.backbone_session = backbone_session  # `int8_backbone`: runs the backbone instead of PyTorch
         self._input_signature = processor.to_dict()  # compared on every batch, so computed once
         self.labels = [self.model.config.id2label[i] for i in range(self.model.config.num_labels)]
         self.multi_label = self.model.config.problem_type == "multi_label_classification"
@@ -45,12 +112,19 @@ class Classifier:
                 lambda _, args: setattr(self._head_input, "value", args[0]))
 
     @classmethod
-    def load(cls, name_or_path: str) -> "Classifier":
+    def load(cls, name_or_path: str, int8: bool = INT8) -> "Classifier":
+        """The model of a folder or Hub id, its backbone in int8 where ``int8`` is asked and the model has one."""
         from transformers import AutoImageProcessor, AutoModelForImageClassification
 
         # Weights ship in float16 to halve their size; float32 is what CPUs compute fast.
         model = AutoModelForImageClassification.from_pretrained(name_or_path, dtype=torch.float32)
-        return cls(model, AutoImageProcessor.from_pretrained(name_or_path))
+        session = int8_backbone(name_or_path) if int8 else None
+        return cls(model, AutoImageProcessor.from_pretrained(name_or_path), backbone_session=session)
+
+    @property
+    def precision(self) -> str:
+        """How the backbone runs: int8 (ONNX Runtime), bfloat16 or float32 (PyTorch)."""
+        return "int8" if self.backbone_session is not None else "bfloat16" if self.bfloat16 else "float32"
 
     def pixels(self, images: list) -> torch.Tensor:
         return self.processor(images=images, return_tensors="pt")["pixel_values"]
@@ -68,6 +142,7 @@ class Classifier:
             self._shares_backbone[id(other)] = (
                 type(self.model) is type(other.model) and hasattr(self.model, "classifier")
                 and self.same_input_as(other) and mine.keys() == theirs.keys()
+                and (self.backbone_session is None) == (other.backbone_session is None)
                 and all(torch.equal(tensor, theirs[name]) for name, tensor in mine.items()))
         return self._shares_backbone[id(other)]
 
@@ -76,8 +151,14 @@ class Classifier:
 
     def _logits(self, pixels: torch.Tensor, batch_size: int):
         for start in range(0, len(pixels), batch_size):
+            batch = pixels[start:start + batch_size]
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16):
-                logits = self.model(pixel_values=pixels[start:start + batch_size]).logits
+                if self.backbone_session is None:
+                    logits = self.model(pixel_values=batch).logits
+                else:  # one photo at a time: activations are quantised per call, so a batch would sway each answer
+                    pooled = np.concatenate([self.backbone_session.run(None, {"pixel_values": photo})[0]
+                                             for photo in batch.numpy()[:, np.newaxis]])
+                    logits = self.model.classifier(torch.from_numpy(pooled))
             yield logits.float()
 
     def _stacked(self, parts: list[np.ndarray]) -> np.ndarray:

@@ -14,6 +14,7 @@ from PIL import Image
 from pixelperfect import Analyzer, ImageError
 from pixelperfect.defects import DEFECT_NAMES
 from pixelperfect.measures import MEASURES
+from pixelperfect.models import int8_backbone
 from pixelperfect.training.degradations import apply_defect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,20 +78,38 @@ def test_analyzer_accepts_every_input_kind_and_batches(analyzer, photos):
     assert [r.p_bad for r in reports] == pytest.approx([analyzer.analyze(decoded).p_bad] * len(inputs), abs=1e-3)
 
 
-def test_bfloat16_models_give_the_same_verdicts_and_defects(grace_hopper, astronaut):
-    """bfloat16 is the default where the CPU has it (models.bfloat16_by_default): it must judge as float32 does."""
+@pytest.mark.parametrize("precision", ["bfloat16", "int8"])
+def test_faster_model_passes_give_the_same_verdicts_and_defects(grace_hopper, astronaut, precision):
+    """bfloat16 and the int8 backbone are the defaults where the CPU computes them natively (models.bfloat16_by_default,
+    models.int8_by_default): each must judge as float32 does."""
     rng = np.random.default_rng(0)
     faces = [grace_hopper, astronaut] + [apply_defect(face, defect, 2, rng)[0] for face in (grace_hopper, astronaut)
                                          for defect in ("blur", "noise", "compression", "exposure")]
     exact, fast = Analyzer(), Analyzer()
-    exact.quality_model.bfloat16 = exact.defect_model.bfloat16 = False
-    fast.quality_model.bfloat16 = fast.defect_model.bfloat16 = True
+    for analyzer in (exact, fast):
+        for model, source in ((analyzer.quality_model, analyzer.quality_source),
+                              (analyzer.defect_model, analyzer.defect_source)):
+            model.bfloat16 = analyzer is fast and precision == "bfloat16"
+            model.backbone_session = int8_backbone(source) if analyzer is fast and precision == "int8" else None
+    assert fast.defect_model.precision == precision and exact.defect_model.precision == "float32"
     judged = [(exact.analyze(face), fast.analyze(face)) for face in faces]
     assert [(quick.verdict, quick.found_defects) for _, quick in judged] == [
         (precise.verdict, precise.found_defects) for precise, _ in judged]
     assert [quick.p_bad for _, quick in judged] == pytest.approx([precise.p_bad for precise, _ in judged], abs=0.05)
     assert {precise.verdict for precise, _ in judged} == {"good", "bad"}  # so the comparison covers both verdicts
     assert not np.array_equal(fast.defect_model.predict(faces[:1]), exact.defect_model.predict(faces[:1]))  # it ran
+
+
+def test_the_int8_backbone_is_the_default_only_where_the_cpu_multiplies_int8_but_not_bfloat16(monkeypatch):
+    from pixelperfect import models
+
+    monkeypatch.delenv("PIXELPERFECT_INT8", raising=False)
+    for int8, bfloat16, expected in ((True, False, True), (True, True, False), (False, False, False)):
+        monkeypatch.setattr(models, "native_int8", lambda: int8)
+        monkeypatch.setattr(models, "native_bfloat16", lambda: bfloat16)
+        assert models.int8_by_default() is expected
+    monkeypatch.setenv("PIXELPERFECT_INT8", "1")
+    assert models.int8_by_default()
 
 
 def test_first_requests_arriving_together_load_the_models_once(photos):

@@ -15,6 +15,7 @@ from benchmarks.space import publication, running_space, space_venv
 from pixelperfect import sources
 from pixelperfect.expression import CLASSIFIER_FILE
 from pixelperfect.landmarks import FULL_RANGE, IRIS_FILE, MESH_FILE, SHORT_RANGE
+from pixelperfect.models import INT8_BACKBONE_FILE
 from pixelperfect.training.release import publish, seed_hub_cache
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,8 @@ def test_the_space_holds_the_runtime_its_examples_and_nothing_else(repos):
     assert card["sdk"] == "gradio" and card["app_file"] == "app.py" and card["python_version"] == "3.11"
     assert card["models"] == [ids["quality"], ids["defect"], ids["face"]] and card["datasets"] == [ids["dataset"]]
     preloaded = {line.split()[0]: line.split()[1].split(",") for line in card["preload_from_hub"]}
-    assert preloaded[ids["quality"]] == ["config.json", "model.safetensors", "preprocessor_config.json"]
+    assert preloaded[ids["quality"]] == ["config.json", "model.safetensors", "preprocessor_config.json",
+                                         INT8_BACKBONE_FILE]
     assert set(preloaded[ids["face"]]) == {SHORT_RANGE.file, FULL_RANGE.file, MESH_FILE, IRIS_FILE,
                                              CLASSIFIER_FILE}
     assert f'Client("{ids["space"]}")' in (space / "README.md").read_text()
@@ -88,6 +90,7 @@ from PIL import Image
 from transformers import pipeline
 from pixelperfect import Analyzer
 from pixelperfect.examples import astronaut, grace_hopper
+from pixelperfect.models import Classifier
 from pixelperfect.sources import face_model_folder
 quality, defect, dataset, folders = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 photos = [grace_hopper(), astronaut()]
@@ -102,6 +105,7 @@ from huggingface_hub import snapshot_download
 import datasets
 pulled = datasets.load_dataset(snapshot_download(dataset, repo_type="dataset"))
 print(json.dumps({"same_reports": by_id == by_folder, "verdicts": [r["verdict"] for r in by_id],
+                  "int8_by_id": [Classifier.load(name, int8=True).precision for name in (quality, defect)],
                   "same_pipeline": pipelines[0] == pipelines[1], "face_models": str(face_model_folder()),
                   "rows": {split: len(part) for split, part in pulled.items()},
                   "defect_names": pulled["train"].features["defects"].feature.names}))
@@ -123,6 +127,7 @@ def test_models_face_models_and_dataset_load_by_hub_id_offline(repos, hub_cache,
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["same_reports"] and result["verdicts"][0] == "good"
+    assert result["int8_by_id"] == ["int8", "int8"]  # the int8 backbones come with the weights
     assert result["same_pipeline"]
     assert Path(result["face_models"]).is_relative_to(hub_cache)
     built = datasets.load_from_disk(str(built_dataset))

@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import logging
 import random
 import re
 import shutil
@@ -15,11 +16,11 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from transformers import AutoConfig, pipeline
+from transformers import AutoConfig, AutoModelForImageClassification, pipeline
 
 from pixelperfect.defects import DEFECT_NAMES
 from pixelperfect.training.evaluation import evaluate_split, gap_uncertainty, largest_gap
-from pixelperfect.models import Classifier
+from pixelperfect.models import INT8_BACKBONE_FILE, Classifier
 from pixelperfect.training.tasks import METRICS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,12 +83,18 @@ def test_defect_model_is_multi_label_with_independent_probabilities(defect_model
 
 def test_a_head_on_the_frozen_defect_model_shares_its_backbone(defect_model, built_dataset, tmp_path, face_crops):
     # No --image_size: a frozen backbone keeps the input size it was trained at (train.py's default is larger).
-    frozen = Classifier.load(train("quality", built_dataset, tmp_path / "frozen", "--freeze_backbone",
-                                   base_model=defect_model, image_size=None))
-    tuned = Classifier.load(train("quality", built_dataset, tmp_path / "tuned", base_model=defect_model))
-    defect = Classifier.load(defect_model)
+    frozen_folder = train("quality", built_dataset, tmp_path / "frozen", "--freeze_backbone", base_model=defect_model,
+                          image_size=None)
+    frozen, defect = Classifier.load(frozen_folder, int8=False), Classifier.load(defect_model, int8=False)
+    tuned = Classifier.load(train("quality", built_dataset, tmp_path / "tuned", base_model=defect_model), int8=False)
     assert frozen.shares_backbone_with(defect) and not tuned.shares_backbone_with(defect)
     pixels = frozen.pixels(list(face_crops.values()))
+    # Both backbones in int8, made from the same weights: the shared pass answers as each model alone would.
+    frozen_int8, defect_int8 = Classifier.load(frozen_folder, int8=True), Classifier.load(defect_model, int8=True)
+    assert frozen_int8.shares_backbone_with(defect_int8) and not frozen_int8.shares_backbone_with(defect)
+    quality_probabilities, defect_probabilities = frozen_int8.predict_pixels_with(defect_int8, pixels)
+    np.testing.assert_allclose(quality_probabilities, frozen_int8.predict_pixels(pixels), atol=1e-5)
+    np.testing.assert_allclose(defect_probabilities, defect_int8.predict_pixels(pixels), atol=1e-5)
     for bfloat16 in (False, True):  # the shared pass answers as each model alone would, in either precision
         frozen.bfloat16 = defect.bfloat16 = bfloat16
         quality_probabilities, defect_probabilities = frozen.predict_pixels_with(defect, pixels)
@@ -103,6 +110,28 @@ def test_a_head_on_the_frozen_defect_model_shares_its_backbone(defect_model, bui
         together = list(pool.map(lambda x: frozen.predict_pixels_with(defect, x)[1], inputs))
     for expected, found in zip(alone, together):
         np.testing.assert_allclose(found, expected, atol=1e-5)
+
+
+def test_a_trained_model_carries_an_int8_backbone_made_from_its_weights(defect_model, face_crops, tmp_path, caplog):
+    assert (defect_model / INT8_BACKBONE_FILE).is_file()
+    exact, fast = Classifier.load(defect_model, int8=False), Classifier.load(defect_model, int8=True)
+    assert fast.precision == "int8" and exact.precision != "int8"
+    exact.bfloat16 = fast.bfloat16 = False
+    crops = list(face_crops.values())
+    np.testing.assert_allclose(fast.predict(crops), exact.predict(crops), atol=0.05)
+    assert not np.array_equal(fast.predict(crops), exact.predict(crops))  # the int8 graph ran
+    # Activations are quantised per call: each photo's answer must not depend on the photos beside it in a batch.
+    np.testing.assert_allclose(fast.predict(crops), np.concatenate([fast.predict([crop]) for crop in crops]), atol=1e-6)
+    # Retrained (here: weights saved again, changed) without exporting again: the stale graph is not used.
+    retrained = tmp_path / "retrained"
+    shutil.copytree(defect_model, retrained)
+    model = AutoModelForImageClassification.from_pretrained(retrained)
+    with torch.no_grad():
+        model.classifier.bias += 1
+    model.save_pretrained(retrained)
+    with caplog.at_level(logging.WARNING, logger="pixelperfect.models"):
+        assert Classifier.load(retrained, int8=True).precision != "int8"
+    assert "made from other weights" in caplog.text
 
 
 @pytest.mark.parametrize("head_only", [False, True], ids=["whole model", "head on a frozen backbone"])

@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..examples import build_examples
+from ..models import INT8_BACKBONE_FILE
 from ..sources import (FACE_MODEL_FILES, FACE_MODEL_WHEELS, PROJECT_ROOT, SOURCES_FILE,
                        face_model_folder, sha256_of)
 
 # The files a model repo carries; training leftovers (checkpoints, training_args.bin) stay behind.
-MODEL_FILES = ("config.json", "model.safetensors", "preprocessor_config.json", "README.md", "eval/*")
-MODEL_WEIGHTS = ("config.json", "model.safetensors", "preprocessor_config.json")  # what the Space preloads
+# What the Space preloads: the weights, and the int8 backbone (`training.export`) for CPUs that multiply int8 natively.
+MODEL_WEIGHTS = ("config.json", "model.safetensors", "preprocessor_config.json", INT8_BACKBONE_FILE)
+MODEL_FILES = (*MODEL_WEIGHTS, "README.md", "eval/*")
 SPACE_FILES = ("app.py", "requirements.txt")
 MAX_SHARD_BYTES = 500 * 10**6  # as datasets' push_to_hub shards
 SPACE_METADATA = dict(
