@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -10,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from .sources import sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +44,14 @@ def native_int8() -> bool:
 
 def int8_by_default() -> bool:
     """The int8 backbone where the CPU multiplies int8 itself but has no bfloat16 (most server Xeons before 2023):
-    there the model pass takes a third of float32's time, for 99.8 % of its verdicts; where bfloat16 is native it is
-    as fast within 15 % and closer to float32, so it stays (README, *Speed*). ``PIXELPERFECT_INT8=1`` or ``0``
-    decides instead."""
+    there the model pass takes a third of float32's time, for 99.8 % of its verdicts; where bfloat16 is native, int8
+    is under 15 % faster and further from float32, so bfloat16 stays (README, *Speed*). ``PIXELPERFECT_INT8=1`` or
+    ``0`` decides instead."""
     asked = os.environ.get("PIXELPERFECT_INT8", "")
     return asked == "1" if asked in ("0", "1") else native_int8() and not native_bfloat16()
 
 
 INT8 = int8_by_default()
-
-
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _model_file(name_or_path: str, file: str) -> Path | None:
@@ -85,7 +82,7 @@ def int8_backbone(name_or_path: str):
     # Threads left spinning between calls would take the cores from the face models and measures that follow.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
-    if session.get_modelmeta().custom_metadata_map.get(WEIGHTS_DIGEST_KEY) != file_digest(weights):
+    if session.get_modelmeta().custom_metadata_map.get(WEIGHTS_DIGEST_KEY) != sha256_of(weights):
         logger.warning("%s: %s was made from other weights; running the model in PyTorch instead (re-export it: "
                        "python -m pixelperfect.training.export)", name_or_path, INT8_BACKBONE_FILE)
         return None

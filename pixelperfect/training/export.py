@@ -21,7 +21,8 @@ from pathlib import Path
 
 import torch
 
-from ..models import INT8_BACKBONE_FILE, WEIGHTS_FILE, WEIGHTS_DIGEST_KEY, file_digest
+from ..models import INT8_BACKBONE_FILE, WEIGHTS_DIGEST_KEY, WEIGHTS_FILE
+from ..sources import sha256_of
 
 
 class PooledBackbone(torch.nn.Module):
@@ -62,7 +63,7 @@ def export_int8_backbone(model_dir: str | Path) -> Path:
         quantize_dynamic(float_graph, target, weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"], nodes_to_exclude=products_of_activations)
     quantised = onnx.load(target)
-    onnx.helper.set_model_props(quantised, {WEIGHTS_DIGEST_KEY: file_digest(model_dir / WEIGHTS_FILE)})
+    onnx.helper.set_model_props(quantised, {WEIGHTS_DIGEST_KEY: sha256_of(model_dir / WEIGHTS_FILE)})
     onnx.save(quantised, target)
     return target
 
