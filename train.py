@@ -139,9 +139,9 @@ def main():
             export_int8_backbone(output_dir)
         evaluation = None
         if "test" in dataset:
-            # Evaluated as it ships, loaded back as the app loads it: the trained model itself would not do, since
-            # under --bf16 the Trainer leaves its forward wrapped in bfloat16 autocast.
-            shipped = Classifier.load(str(output_dir))
+            # Evaluated as it ships, its stored weights loaded back in PyTorch: the trained model itself would not
+            # do, since under --bf16 the Trainer leaves its forward wrapped in bfloat16 autocast.
+            shipped = Classifier.load(str(output_dir), int8=False)
             evaluation = evaluate_split(shipped.model, shipped.processor, dataset["test"])
             save_evaluation(evaluation, output_dir / "eval")
             print(results_table(evaluation))

@@ -95,7 +95,8 @@ def probe_row(name: str, ms: float, target: str, features: np.ndarray, rows: lis
         caught, passed = int(found[truth].sum()), int((~found[~truth]).sum())
         low, high = wilson(caught, int(truth.sum()))
         cells.append(f"{area_under_curve(scores[held], truth):.3f} · {balanced_accuracy(truth, found):.3f} "
-                     f"(caught {caught}/{int(truth.sum())}, {low:.2f}–{high:.2f}; passed {passed}/{int((~truth).sum())})")
+                     f"(caught {caught}/{int(truth.sum())}, {low:.2f}–{high:.2f}; "
+                     f"passed {passed}/{int((~truth).sum())})")
     return f"| {name} | {ms:.1f} | `{target}` ({TARGETS[target]}) | " + " | ".join(cells) + " |"
 
 
@@ -109,7 +110,8 @@ def main(argv=None):
     groups = np.array([group_of(row["file"], args.shared) for row in rows])
     candidates = {}
     shipped, ms = backbone_features(str(SHIPPED), crops)
-    # Every photo goes through this backbone already: a head on it would cost nothing more.
+    # Every photo goes through this backbone already (in PyTorch; the int8 graph ends at the pooled output), so a
+    # head on it would cost next to nothing.
     candidates["shipped backbone (4 blocks, 168 px), pooled"] = (shipped["pooled"], ms)
     candidates["shipped backbone, pooled + top patches"] = (np.hstack([shipped["pooled"], shipped["top"]]), ms)
     if not args.without_general:

@@ -38,15 +38,16 @@ BFLOAT16 = bfloat16_by_default()
 
 
 def native_int8() -> bool:
-    """Whether this CPU multiplies int8 itself (VNNI or AMX); elsewhere int8 is hardly faster than float32."""
+    """Whether this CPU multiplies int8 itself (AVX-512 VNNI or AMX, as PyTorch detects them); elsewhere int8 is
+    hardly faster than float32."""
     return any(getattr(torch.cpu, probe, lambda: False)() for probe in ("_is_vnni_supported", "_is_amx_tile_supported"))
 
 
 def int8_by_default() -> bool:
     """The int8 backbone where the CPU multiplies int8 itself but has no bfloat16 (most server Xeons before 2023):
-    there the model pass takes a third of float32's time, for 99.8 % of its verdicts; where bfloat16 is native, int8
-    is under 15 % faster and further from float32, so bfloat16 stays (README, *Speed*). ``PIXELPERFECT_INT8=1`` or
-    ``0`` decides instead."""
+    there the model pass takes a third or less of float32's time, for 99.8 % of its verdicts; where bfloat16 is
+    native, int8 saves 17 % of the model pass (7–8 % end to end) but lies further from float32, so bfloat16 stays
+    (README, *Speed*). ``PIXELPERFECT_INT8=1`` or ``0`` decides instead."""
     asked = os.environ.get("PIXELPERFECT_INT8", "")
     return asked == "1" if asked in ("0", "1") else native_int8() and not native_bfloat16()
 
@@ -79,9 +80,15 @@ def int8_backbone(name_or_path: str):
     if graph is None or weights is None:
         return None
     options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = torch.get_num_threads()  # as PyTorch's pass would (batch workers ask for one)
     # Threads left spinning between calls would take the cores from the face models and measures that follow.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+    try:
+        session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # a damaged file, or a graph this ONNX Runtime cannot run: PyTorch still can
+        logger.warning("%s: %s cannot be run (%s); running the model in PyTorch instead", name_or_path,
+                       INT8_BACKBONE_FILE, error)
+        return None
     if session.get_modelmeta().custom_metadata_map.get(WEIGHTS_DIGEST_KEY) != sha256_of(weights):
         logger.warning("%s: %s was made from other weights; running the model in PyTorch instead (re-export it: "
                        "python -m pixelperfect.training.export)", name_or_path, INT8_BACKBONE_FILE)
@@ -119,6 +126,12 @@ class Classifier:
         return cls(model, AutoImageProcessor.from_pretrained(name_or_path), backbone_session=session)
 
     @property
+    def head_in_bfloat16(self) -> bool:
+        """Whether the PyTorch part of the pass (the whole model, or only its head after the int8 backbone) runs in
+        bfloat16: only without the int8 backbone, whose output is float32."""
+        return self.bfloat16 and self.backbone_session is None
+
+    @property
     def precision(self) -> str:
         """How the backbone runs: int8 (ONNX Runtime), bfloat16 or float32 (PyTorch)."""
         return "int8" if self.backbone_session is not None else "bfloat16" if self.bfloat16 else "float32"
@@ -149,7 +162,7 @@ class Classifier:
     def _logits(self, pixels: torch.Tensor, batch_size: int):
         for start in range(0, len(pixels), batch_size):
             batch = pixels[start:start + batch_size]
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bfloat16):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.head_in_bfloat16):
                 if self.backbone_session is None:
                     logits = self.model(pixel_values=batch).logits
                 else:  # one photo at a time: activations are quantised per call, so a batch would sway each answer
@@ -177,7 +190,7 @@ class Classifier:
             mine.append(self._probabilities(logits))
             # In the precision the other model's own pass would use: where both use the same, sharing changes no
             # answer.
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=other.bfloat16):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=other.head_in_bfloat16):
                 their_logits = other.model.classifier(self._head_input.value.float())
             theirs.append(other._probabilities(their_logits.float()))
         return self._stacked(mine), other._stacked(theirs)

@@ -110,6 +110,10 @@ def test_the_int8_backbone_is_the_default_only_where_the_cpu_multiplies_int8_but
         assert models.int8_by_default() is expected
     monkeypatch.setenv("PIXELPERFECT_INT8", "1")
     assert models.int8_by_default()
+    monkeypatch.setenv("PIXELPERFECT_INT8", "0")
+    monkeypatch.setattr(models, "native_int8", lambda: True)
+    monkeypatch.setattr(models, "native_bfloat16", lambda: False)
+    assert not models.int8_by_default()
 
 
 def test_first_requests_arriving_together_load_the_models_once(photos):

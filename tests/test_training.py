@@ -127,7 +127,7 @@ def test_a_trained_model_carries_an_int8_backbone_made_from_its_weights(defect_m
     shutil.copytree(defect_model, retrained)
     model = AutoModelForImageClassification.from_pretrained(retrained)
     with torch.no_grad():
-        model.classifier.bias += 1
+        model.dinov2.layernorm.bias += 1
     model.save_pretrained(retrained)
     with caplog.at_level(logging.WARNING, logger="pixelperfect.models"):
         assert Classifier.load(retrained, int8=True).precision != "int8"

@@ -1,6 +1,6 @@
 """A classifier's backbone as an ONNX graph with int8 weights (`models.INT8_BACKBONE_FILE`), written beside its
-weights, so that a CPU which multiplies int8 itself (VNNI, AMX) but has no bfloat16 runs the model pass in a third of
-float32's time, for 99.8 % of its verdicts (README, *Speed*).
+weights, so that a CPU which multiplies int8 itself (VNNI, AMX) but has no bfloat16 runs the model pass in a third or
+less of float32's time, for 99.8 % of its verdicts (README, *Speed*).
 
     python -m pixelperfect.training.export [models/defect models/quality]
 

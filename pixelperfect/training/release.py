@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..examples import build_examples
-from ..models import INT8_BACKBONE_FILE
+from ..models import INT8_BACKBONE_FILE, WEIGHTS_FILE
 from ..sources import (FACE_MODEL_FILES, FACE_MODEL_WHEELS, PROJECT_ROOT, SOURCES_FILE,
                        face_model_folder, sha256_of)
 
 # The files a model repo carries; training leftovers (checkpoints, training_args.bin) stay behind.
 # What the Space preloads: the weights, and the int8 backbone (`training.export`) for CPUs that multiply int8 natively.
-MODEL_WEIGHTS = ("config.json", "model.safetensors", "preprocessor_config.json", INT8_BACKBONE_FILE)
+MODEL_WEIGHTS = ("config.json", WEIGHTS_FILE, "preprocessor_config.json", INT8_BACKBONE_FILE)
 MODEL_FILES = (*MODEL_WEIGHTS, "README.md", "eval/*")
 SPACE_FILES = ("app.py", "requirements.txt")
 MAX_SHARD_BYTES = 500 * 10**6  # as datasets' push_to_hub shards
@@ -63,6 +63,10 @@ def write_model(source: Path, repo: Repo, dataset: Repo, base: Repo | None = Non
     """A trained model's folder, its card pointing at the published dataset (and base model)."""
     from huggingface_hub import ModelCard
 
+    if missing := [file for file in MODEL_WEIGHTS if not (source / file).is_file()]:
+        raise FileNotFoundError(f"{source} lacks {', '.join(missing)}, which the Space preloads"
+                                + (f" (python -m pixelperfect.training.export {source})"
+                                   if INT8_BACKBONE_FILE in missing else ""))
     _fresh(repo.folder)
     for pattern in MODEL_FILES:
         for path in source.glob(pattern):
