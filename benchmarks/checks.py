@@ -1,10 +1,12 @@
 """The ID checks against faces labelled by eye (`benchmarks/labels`).
 
     python -m benchmarks.checks [--labels benchmarks/labels/face_attributes.csv benchmarks/labels/eyes.csv
-                                          benchmarks/labels/eyes_held_out.csv] [--shared ../shared]
+                                          benchmarks/labels/eyes_held_out.csv benchmarks/labels/glasses.csv
+                                          benchmarks/labels/glasses_held_out.csv] [--shared ../shared]
 
 For each check that a label speaks to, per group of photos (the 400 UTKFace faces drawn at random, the 480 drawn for
-closed eyes, the 242 real photos, the AFLW2000 photos near frontal and turned further): the labelled faces it fails
+closed eyes, the 360 drawn near the glasses model's threshold, the 242 real photos, the AFLW2000 photos near frontal
+and turned further): the labelled faces it fails
 (caught) and the others it passes, each with its 95 % Wilson interval, and the balanced accuracy (their mean), over
 all rows and again over the rows whose labeller was sure of that label. The mouth's, the glasses' and the expression's
 models and the lighting's limit were fitted on the UTKFace rows drawn at random, so for them the real photos are held
@@ -46,7 +48,8 @@ def checked(labels: list[Path], shared: Path) -> list[tuple[dict, dict]]:
 
 
 FRONTAL = (30, 20)  # AFLW2000 photos within this many degrees of yaw and pitch form their own group
-UTKFACE_GROUPS = {"face_attributes.csv": "UTKFace", "eyes.csv": "UTKFace, drawn for closed eyes"}
+UTKFACE_GROUPS = {"face_attributes.csv": "UTKFace", "eyes.csv": "UTKFace, drawn for closed eyes",
+                  "glasses.csv": "UTKFace, drawn near the glasses model's threshold"}
 
 
 def group_of(file: str, label_file: Path, shared: Path) -> str:
@@ -88,12 +91,10 @@ def accuracy_row(name: str, column: str, positives_are: set, rows_read: str, row
     positives = [fails for labelled, fails in judged if labelled]
     negatives = [not fails for labelled, fails in judged if not labelled]
     caught, passed = sum(positives), sum(negatives)
-    share = [done / total if total else float("nan")
+    cells = [f"{done}/{total} ({wilson(done, total)[0]:.2f}–{wilson(done, total)[1]:.2f})" if total else "—"
              for done, total in ((caught, len(positives)), (passed, len(negatives)))]
-    intervals = [wilson(done, total) for done, total in ((caught, len(positives)), (passed, len(negatives)))]
-    return (f"| `{name}` | `{column}` | {rows_read} | {caught}/{len(positives)} "
-            f"({intervals[0][0]:.2f}–{intervals[0][1]:.2f}) | {passed}/{len(negatives)} "
-            f"({intervals[1][0]:.2f}–{intervals[1][1]:.2f}) | {sum(share) / 2:.3f} |")
+    balanced = f"{(caught / len(positives) + passed / len(negatives)) / 2:.3f}" if positives and negatives else "—"
+    return f"| `{name}` | `{column}` | {rows_read} | {cells[0]} | {cells[1]} | {balanced} |"
 
 
 def good_portraits_table(shared: Path) -> str:
@@ -133,7 +134,8 @@ def lighting_limit(rows: list[tuple[dict, dict]]) -> str:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, nargs="+", default=[
-        Path(__file__).parent / "labels" / name for name in ("face_attributes.csv", "eyes.csv", "eyes_held_out.csv")])
+        Path(__file__).parent / "labels" / name
+        for name in ("face_attributes.csv", "eyes.csv", "eyes_held_out.csv", "glasses.csv", "glasses_held_out.csv")])
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     args = parser.parse_args(argv)
     rows = checked(args.labels, args.shared)
