@@ -149,7 +149,7 @@ def analyze(image: dict | None, strictness: str = DEFAULT_STRICTNESS, profile: s
         profile: "photo" (technical quality, the default) or "id" (also the ID-photo checks: head straight, eyes
             open, mouth closed, neutral expression, face big enough, centred and in the frame, one face, plain
             background, face evenly lit with its full range of tones and no burnt-out or black patches, head
-            filling the photo's height, eyes not behind dark lenses; glasses are named).
+            filling the photo's height, eyes not behind dark lenses; glasses are named on a face within 30° of yaw).
 
     Returns:
         A report with verdict ("good"/"bad"), p_bad, usable, reasons (why it is bad, or its minor issues),
