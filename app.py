@@ -144,7 +144,7 @@ def analyze(image: dict | None, strictness: str = DEFAULT_STRICTNESS, profile: s
     and gives plain-language suggestions to retake a better photo.
 
     Args:
-        image: the photo to check (JPEG, PNG, WebP, BMP, TIFF or GIF).
+        image: the photo to check (JPEG, PNG, HEIC, WebP, AVIF, BMP, TIFF or GIF).
         strictness: "lenient" (a profile picture), "standard" (the default) or "strict" (an identity document).
         profile: "photo" (technical quality, the default) or "id" (also the ID-photo checks: head straight, eyes
             open, mouth closed, neutral expression, face big enough, centred and in the frame, one face, plain

@@ -57,9 +57,9 @@ def measure(args, url: str, limit):
     from benchmarks.speed import UPLOADS, upload
 
     folder = Path(tempfile.mkdtemp())
-    for name, size in UPLOADS.items():  # benchmarks.speed's sizes, so the two tables line up
-        path = folder / (f"{size[0]}x{size[1]}.jpg" if size else "crop.jpg")
-        path.write_bytes(upload(size))
+    for name, (size, format_) in UPLOADS.items():  # benchmarks.speed's uploads, so the two tables line up
+        path = folder / ((f"{size[0]}x{size[1]}" if size else "crop") + f".{format_.lower()}")
+        path.write_bytes(upload(size, format_))
         for concurrency in (1, 8):
             print(f"| {name} " + run(url, [path], args.requests, concurrency, limit))
 

@@ -22,8 +22,9 @@ from pixelperfect.images import load_image
 from pixelperfect.measures import measure
 from pixelperfect.verdict import STRICTNESS, judge
 
-UPLOADS = {"12 MP JPEG (4000×2667)": (4000, 2667), "4 MP JPEG (2500×1667)": (2500, 1667),
-           "1 MP JPEG (1250×833)": (1250, 833), "face crop (200×200)": None}
+UPLOADS = {"12 MP JPEG (4000×2667)": ((4000, 2667), "JPEG"), "12 MP HEIC (4000×2667), as iPhones store them":
+           ((4000, 2667), "HEIC"), "4 MP JPEG (2500×1667)": ((2500, 1667), "JPEG"),
+           "1 MP JPEG (1250×833)": ((1250, 833), "JPEG"), "face crop (200×200)": (None, "JPEG")}
 
 
 def timed(function, items, repeat_per_item=1):
@@ -64,9 +65,9 @@ class Brisque:
         return self.model.score(image)
 
 
-def upload(size: tuple[int, int] | None) -> bytes:
-    """A portrait as a phone stores it: Grace Hopper enlarged to ``size`` in a landscape frame, JPEG q92; or her
-    face crop."""
+def upload(size: tuple[int, int] | None, format_: str = "JPEG") -> bytes:
+    """A portrait as a phone stores it: Grace Hopper enlarged to ``size`` in a landscape frame, JPEG q92 or HEIC
+    q80 (encoded by pillow-heif, a developer requirement: the runtime only decodes); or her face crop."""
     from PIL import Image
 
     portrait = grace_hopper()
@@ -78,7 +79,12 @@ def upload(size: tuple[int, int] | None) -> bytes:
         person = Image.fromarray(portrait).resize((round(height * 512 / 600), height), Image.Resampling.BICUBIC)
         image.paste(person, ((width - person.width) // 2, 0))
     buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=92)
+    if format_ == "HEIC":
+        import pillow_heif
+
+        pillow_heif.from_pillow(image).save(buffer, quality=80)
+    else:
+        image.save(buffer, format=format_, quality=92)
     return buffer.getvalue()
 
 
@@ -113,8 +119,8 @@ def stages(analyzer: Analyzer, data: bytes) -> dict[str, float]:
 def uploads_table(analyzer: Analyzer, repeats: int = 5) -> str:
     lines = ["| upload | size | decode | detection + landmarks | ID checks | measures | models | verdict | "
              "**end to end** (`Analyzer.analyze(bytes)`) |", "|---|---|---|---|---|---|---|---|---|"]
-    for name, size in UPLOADS.items():
-        data = upload(size)
+    for name, (size, format_) in UPLOADS.items():
+        data = upload(size, format_)
         analyzer.analyze(data)  # warm
         parts = [stages(analyzer, data) for _ in range(repeats)]
         whole = timed(analyzer.analyze, [data] * repeats)

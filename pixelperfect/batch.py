@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .verdict import blocking, minor_issues
 
-SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+SUFFIXES = {".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".avif", ".bmp", ".tif", ".tiff", ".gif"}
 LISTING_SUFFIXES = {".csv", ".parquet"}
 LISTING_COLUMNS = ("path", "file", "image", "filename")  # the first of these a listing has names the images
 SHARD_SIZE = 256

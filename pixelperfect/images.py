@@ -12,7 +12,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pi_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+# iPhones store photos as HEIC: pi-heif, libheif's decoder for Pillow without its encoders (Pillow reads AVIF itself).
+pi_heif.register_heif_opener()
 
 MAX_UPLOAD_MB = 25
 MAX_MEGAPIXELS = 40
@@ -24,8 +28,11 @@ WORKING_SIDE = 2048  # larger photos are shrunk on decoding: enough for any face
 DRAFT_SIDE = 1600
 
 
-# How image files begin: a file that starts like one but cannot be opened is damaged, not "not an image".
+# How image files begin: a file that starts like one but cannot be opened is damaged, not "not an image". WebP's mark
+# is at bytes 8-12, HEIC's and AVIF's ("ftyp" and a brand) at 4-12.
 _SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+_ISO_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
+FORMATS = "JPEG, PNG, HEIC, WebP, AVIF, BMP, TIFF, GIF"
 
 
 class ImageError(ValueError):
@@ -58,11 +65,12 @@ def _from_bytes(data: bytes) -> np.ndarray:
     try:
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError):
-        if data.startswith(_SIGNATURES) or data[8:12] == b"WEBP":
+        if data.startswith(_SIGNATURES) or data[8:12] == b"WEBP" or (data[4:8] == b"ftyp" and
+                                                                      data[8:12] in _ISO_BRANDS):
             raise ImageError("The image is truncated or damaged: only part of it can be read. "
                              "Upload it again.") from None
-        raise ImageError("This file is not an image, or not in a format PixelPerfect can read "
-                         "(JPEG, PNG, WebP, BMP, TIFF, GIF). Upload a photo.") from None
+        raise ImageError(f"This file is not an image, or not in a format PixelPerfect can read ({FORMATS}). "
+                         "Upload a photo.") from None
     except Image.DecompressionBombError as error:  # PIL refuses far-too-large images before we see their size
         claimed = re.search(r"\((\d+) pixels\)", str(error))
         size = f"{int(claimed.group(1)) / 1e6:.0f} megapixels" if claimed else "too large"

@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import pillow_heif
 import pytest
 from PIL import Image
 
@@ -37,6 +38,9 @@ def corpus(tmp_path_factory, grace_hopper, cat):
     jpeg = encoded(face, "JPEG", quality=92)
     exif = Image.Exif()
     exif[0x0112] = 8
+    heic, avif = io.BytesIO(), encoded(face, "AVIF", quality=80)
+    pillow_heif.from_pillow(face).save(heic, quality=80)  # as an iPhone stores a photo; the app only decodes
+    heic = heic.getvalue()
     items = {
         "renamed.txt.jpg": (b"just some text, renamed to .jpg", "This file is not an image"),
         "empty.jpg": (b"", "The file is empty"),
@@ -63,6 +67,10 @@ def corpus(tmp_path_factory, grace_hopper, cat):
                                  append_images=[Image.new("P", face.size)], duration=50), "report"),
         "rotated-exif.jpg": (encoded(face.rotate(-90, expand=True), "JPEG", exif=exif), "report"),
         "progressive.jpg": (encoded(face, "JPEG", progressive=True), "report"),
+        "iphone.heic": (heic, "report"),
+        "half.heic": (heic[: len(heic) // 2], "The image file is damaged"),
+        "face.avif": (avif, "report"),
+        "header-only.avif": (avif[:60], "The image is truncated or damaged"),
         "q5.jpg": (encoded(face, "JPEG", quality=5), "report"),
         "huge.jpg": (encoded(face.resize((5000, 5860)), "JPEG", quality=70), "report"),
         "panorama.jpg": (encoded(face.resize((6000, 700)), "JPEG"), "report"),

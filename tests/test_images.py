@@ -5,6 +5,7 @@ import zlib
 
 import cv2
 import numpy as np
+import pillow_heif
 import pytest
 from PIL import Image, ImageOps
 
@@ -29,6 +30,41 @@ def test_unusual_modes_and_formats_become_rgb(face, mode, format_):
     image = face.convert("L").convert("I;16") if mode == "I;16" else face.convert(mode)
     array = load_image(encode(image, format_))
     assert array.dtype == np.uint8 and array.shape == (face.height, face.width, 3)
+
+
+def heic(image: Image.Image, exif: Image.Exif | None = None) -> bytes:
+    """``image`` as an iPhone stores it (HEIC), encoded by pillow-heif (a developer requirement: the app only
+    decodes, with pi-heif)."""
+    encoded = pillow_heif.from_pillow(image)
+    if exif is not None:
+        encoded.info["exif"] = exif.tobytes()
+    buffer = io.BytesIO()
+    encoded.save(buffer, quality=90)
+    return buffer.getvalue()
+
+
+def test_an_iphone_heic_photo_and_an_avif_are_read(face):
+    for data in (heic(face), encode(face, "AVIF", quality=90)):
+        array = load_image(data)
+        assert array.shape == (face.height, face.width, 3)
+        assert np.abs(array.astype(int) - np.asarray(face)).mean() < 3  # the photo, not just its size
+
+
+def test_a_heic_stored_sideways_is_turned_upright_once(face):
+    """An iPhone stores a portrait taken sideways with its orientation; libheif turns it, and the orientation it
+    leaves must not turn it a second time."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    array = load_image(heic(face.rotate(90, expand=True), exif))
+    assert array.shape == (face.height, face.width, 3)
+    assert np.abs(array.astype(int) - np.asarray(face)).mean() < 3
+
+
+def test_a_damaged_heic_or_avif_is_called_damaged_not_a_non_image(face):
+    for data in (heic(face), encode(face, "AVIF", quality=90)):
+        for cut in (40, len(data) // 2):
+            with pytest.raises(ImageError, match="damaged"):
+                load_image(data[:cut])
 
 
 def test_exif_rotated_photo_is_turned_upright(face):
@@ -152,6 +188,9 @@ def test_a_phone_photo_is_decoded_at_a_reduced_size_with_the_same_verdict_and_fa
     assert drafted["verdict"] == shrunk["verdict"] == "good"
     assert [r["name"] for r in drafted["reasons"]] == [r["name"] for r in shrunk["reasons"]]
     assert np.allclose(drafted["face"]["box"], shrunk["face"]["box"], atol=6)
+    as_heic = analyzer.analyze(heic(photo)).to_dict()  # the same phone photo as an iPhone stores it
+    assert as_heic["size"] == [2000, 1500] and as_heic["verdict"] == "good"
+    assert np.allclose(as_heic["face"]["box"], drafted["face"]["box"], atol=6)
 
 
 def test_area_shrinking_in_two_steps_keeps_size_place_and_light(face):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pillow_heif  # the tests' HEIC encoder; the Space only decodes
 import pytest
 from PIL import Image
 
@@ -177,16 +178,19 @@ def test_the_space_runs_from_its_own_requirements_alone(repos, hub_cache, grace_
         found = subprocess.run([str(venv / "bin" / "python"), "-c", f"import {package}"], cwd=tmp_path,
                                capture_output=True)
         assert found.returncode != 0, f"{package} is installed in the Space's venv"
-    photo, not_a_photo = tmp_path / "portrait.jpg", tmp_path / "notes.jpg"
+    photo, iphone_photo, not_a_photo = tmp_path / "portrait.jpg", tmp_path / "portrait.heic", tmp_path / "notes.jpg"
     Image.fromarray(grace_hopper).save(photo, quality=92)
+    pillow_heif.from_pillow(Image.fromarray(grace_hopper)).save(iphone_photo, quality=90)
     not_a_photo.write_text("this is not a photo")
     with running_space(space, venv, hub_cache) as (url, _, log):
         client = Client(url, verbose=False)
         report = client.predict(handle_file(str(photo)), "standard", "photo", api_name="/analyze")
+        from_iphone = client.predict(handle_file(str(iphone_photo)), "standard", "photo", api_name="/analyze")
         with pytest.raises(Exception, match="not an image"):
             client.predict(handle_file(str(not_a_photo)), api_name="/analyze")
         output = log.read_text()
     assert report["verdict"] == "good" and report["face"]["outcome"] == "one"
+    assert from_iphone["verdict"] == "good" and from_iphone["face"]["outcome"] == "one"  # HEIC read in the Space
     assert len(report["defects"]) == 8 and len(report["measures"]) == 8 and report["checks"]
     # the checks that read the Space's glasses.json, mouth.json and expression.json (and the expression classifier,
     # which came with the face models by Hub id) and draw the face's outlines ran from its own files
