@@ -30,10 +30,11 @@ from pixelperfect.checks import CHECKS, run_checks
 from pixelperfect.faces import find_face
 from pixelperfect.images import load_image
 
-# check → (label column, the values that mean the check should fail, or name its finding for `glasses`)
-LABELLED = {"eyes_open": ("eyes_closed", {"1"}), "mouth_closed": ("mouth_open", {"1"}),
-            "lighting": ("uneven_lighting", {"1"}), "eyes_visible": ("glasses", {"sunglasses"}),
-            "glasses": ("glasses", {"clear", "sunglasses"}), "expression": ("expression", {"smile", "other"})}
+# (check, label column, the values that mean the check should fail, or name its finding for `glasses`)
+LABELLED = (("eyes_open", "eyes_closed", {"1"}), ("mouth_closed", "mouth_open", {"1"}),
+            ("lighting", "uneven_lighting", {"1"}), ("eyes_visible", "glasses", {"sunglasses"}),
+            ("eyes_visible", "eyes_hidden", {"1"}), ("glasses", "glasses", {"clear", "sunglasses"}),
+            ("expression", "expression", {"smile", "other"}))
 
 
 def checked(labels: list[Path], shared: Path) -> list[tuple[dict, dict]]:
@@ -74,7 +75,7 @@ def head_angles(shared: Path) -> dict[str, tuple[float, float]]:
 def accuracy_table(rows: list[tuple[dict, dict]]) -> str:
     lines = ["| check | label | photos | caught (fails where labelled) | passed (where not) | balanced accuracy |",
              "|---|---|---|---|---|---|"]
-    for name, (column, positives_are) in LABELLED.items():
+    for name, column, positives_are in LABELLED:
         for group in sorted({row["group"] for row, _ in rows}, reverse=True):
             labelled = [(row, checks) for row, checks in rows if checks and row["group"] == group and row.get(column)]
             sure = [(row, checks) for row, checks in labelled if column not in row["unsure"].split(";")]

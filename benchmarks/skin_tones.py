@@ -96,7 +96,7 @@ def errors_table(labels: list[Path], shared: Path) -> str:
     shown = [name for name in order if name in groups]
     lines = ["| check: error | " + " | ".join(f"{name} (n={len(groups[name])})" for name in shown) + " |",
              "|---" * (len(shown) + 1) + "|"]
-    for check, (column, positives_are) in LABELLED.items():
+    for check, column, positives_are in LABELLED:
         for error, wanted in (("flags a face without", False), ("misses", True)):
             cells = []
             for name in shown:

@@ -1,5 +1,5 @@
 """Milliseconds per 200x200 face, stage by stage and end to end, beside BRISQUE on the same images; and where the
-time goes for uploads of each size, from a phone's 12 MP JPEG down to a face crop.
+time goes for uploads of each size, from a phone's 12 MP JPEG (and the same as HEIC) down to a face crop.
 
     python -m benchmarks.speed [--faces ../shared/utkface/images] [--count 64] [--batch 32] [--uploads-only]
 
@@ -22,7 +22,7 @@ from pixelperfect.images import load_image
 from pixelperfect.measures import measure
 from pixelperfect.verdict import STRICTNESS, judge
 
-UPLOADS = {"12 MP JPEG (4000×2667)": ((4000, 2667), "JPEG"), "12 MP HEIC (4000×2667), as iPhones store them":
+UPLOADS = {"12 MP JPEG (4000×2667)": ((4000, 2667), "JPEG"), "12 MP HEIC (4000×2667, one x265 image, q80)":
            ((4000, 2667), "HEIC"), "4 MP JPEG (2500×1667)": ((2500, 1667), "JPEG"),
            "1 MP JPEG (1250×833)": ((1250, 833), "JPEG"), "face crop (200×200)": (None, "JPEG")}
 

@@ -15,11 +15,13 @@ import numpy as np
 import pi_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-# iPhones store photos as HEIC: pi-heif, libheif's decoder for Pillow without its encoders (Pillow reads AVIF itself).
+# iPhones store photos as HEIC: pi-heif, libheif's decoder for Pillow without its encoders. Pillow reads AVIF itself,
+# and its plugins must come first: pi-heif also claims AVIF's "mif1" brand, which it cannot decode.
+Image.init()
 pi_heif.register_heif_opener()
 
 MAX_UPLOAD_MB = 25
-MAX_MEGAPIXELS = 40
+MAX_MEGAPIXELS = 50  # phones' full-resolution modes: an iPhone's 48 MP (8064 × 6048), 50 MP Android cameras
 MIN_SIDE = 32
 WORKING_SIDE = 2048  # larger photos are shrunk on decoding: enough for any face, and bounded memory
 # A JPEG is decoded by libjpeg at the largest reduction (1/2, 1/4, 1/8) that keeps its long side at least this long:
@@ -31,7 +33,8 @@ DRAFT_SIDE = 1600
 # How image files begin: a file that starts like one but cannot be opened is damaged, not "not an image". WebP's mark
 # is at bytes 8-12, HEIC's and AVIF's ("ftyp" and a brand) at 4-12.
 _SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
-_ISO_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
+_ISO_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1", b"avif",
+               b"avis")
 FORMATS = "JPEG, PNG, HEIC, WebP, AVIF, BMP, TIFF, GIF"
 
 
@@ -90,9 +93,10 @@ def _from_bytes(data: bytes) -> np.ndarray:
                 _check_size(upright.shape[1], upright.shape[0])
                 return _within_working_side(upright)
         try:
-            image.seek(0)  # the first frame of an animation
+            if image.format != "HEIF":  # a HEIF opens on its primary image, which need not be its first
+                image.seek(0)  # the first frame of an animation
             image.load()
-        except (OSError, SyntaxError, ValueError) as error:
+        except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as error:  # libheif's and libavif's too
             if "truncated" in str(error).lower() or "broken" in str(error).lower():
                 raise ImageError("The image is truncated: only part of the file arrived. Upload it again.") from None
             raise ImageError("The image file is damaged and cannot be decoded. Upload it again or take a new "
@@ -155,17 +159,20 @@ def _to_rgb(image: Image.Image, owned: bool = False) -> np.ndarray:
         array = np.nan_to_num(np.asarray(image, dtype=np.float64))
         span = array.max() - array.min()
         image = Image.fromarray(((array - array.min()) / (span or 1) * 255).astype(np.uint8))
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))  # transparent areas show as white
-        image = Image.alpha_composite(background, rgba)
-    if image.mode != "RGB":
-        image = image.convert("RGB")
+    transparent = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    if image.mode not in ("RGB", "L", "RGBA"):
+        image = image.convert("RGBA" if transparent else "RGB")
     _check_size(*image.size)
     if max(image.size) > WORKING_SIDE and (factor := max(image.size) // DRAFT_SIDE) >= 2:
         # a whole-number box reduction keeping the long side at least DRAFT_SIDE, as libjpeg's draft does for a
-        # JPEG, so that a large PNG's full-size copy goes before the array is made (a 4000 px photo: 2000 px)
+        # JPEG, so that a large photo's full-size copy goes first and the rest works on the reduced one (a 4000 px
+        # photo: 2000 px)
         image = image.reduce(factor)
+    if transparent:
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))  # transparent areas show as white
+        image = Image.alpha_composite(background, image)
+    if image.mode != "RGB":
+        image = image.convert("RGB")
     return _within_working_side(np.asarray(image))
 
 

@@ -67,6 +67,31 @@ def test_a_damaged_heic_or_avif_is_called_damaged_not_a_non_image(face):
                 load_image(data[:cut])
 
 
+def test_a_heic_is_read_as_its_primary_image_only():
+    """A HEIC may hold several images (bursts, edits) and names one primary, which need not come first: that one is
+    the photo, and no other is decoded (one could be far over the size limit)."""
+    file = pillow_heif.from_pillow(Image.new("RGB", (1200, 900), (255, 0, 0)))
+    file.add_from_pillow(Image.new("RGB", (400, 300), (0, 0, 255)))
+    buffer = io.BytesIO()
+    file.save(buffer, quality=50, primary_index=1)
+    array = load_image(buffer.getvalue())
+    assert array.shape == (300, 400, 3) and array[..., 2].mean() > 200 > array[..., 0].mean()
+
+
+@pytest.mark.parametrize("format_", ["HEIC", "AVIF"])
+def test_a_corrupted_heic_or_avif_is_read_or_refused_in_words(face, format_):
+    """Bytes flipped anywhere in the file: libheif and libavif raise errors of their own (EOFError, RuntimeError),
+    which must become the message a person reads, never a crash."""
+    data = heic(face) if format_ == "HEIC" else encode(face, "AVIF", quality=90)
+    for position in np.linspace(20, len(data) - 1, 60).astype(int):
+        damaged = bytearray(data)
+        damaged[position] ^= 0xFF
+        try:
+            assert load_image(bytes(damaged)).ndim == 3
+        except ImageError:
+            pass
+
+
 def test_exif_rotated_photo_is_turned_upright(face):
     exif = Image.Exif()
     exif[0x0112] = 6  # stored sideways: rotate 90° clockwise to view

