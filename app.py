@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import gradio as gr
 import numpy as np
+from PIL import Image
 
 from pixelperfect import Analyzer, ImageError
 from pixelperfect.defects import DEFECT_NAMES, DEFECTS
@@ -296,7 +297,8 @@ def suggestions_markdown(report: dict) -> str:
 
 
 def show(upload: dict | None, strictness: str = DEFAULT_STRICTNESS, profile: str = DEFAULT_PROFILE):
-    """The UI's handler: the report, rendered for people.
+    """The UI's handler: the report, rendered for people, and the upload box's picture where the browser cannot
+    draw the upload.
 
     The page shows the upload, so it stays until the cache sweep (``delete_cache``) removes it.
     """
@@ -309,7 +311,16 @@ def show(upload: dict | None, strictness: str = DEFAULT_STRICTNESS, profile: str
         report = analyzer.analyze(photo, strictness=strictness, profile=profile).to_dict()
     defects = {name.replace("_", " "): report["defects"][name] for name in DEFECT_NAMES}
     return (verdict_html(report), defects, bars_html(report["measures"]), suggestions_markdown(report),
-            checks_markdown(report), face_drawing(photo, report), report)
+            checks_markdown(report), face_drawing(photo, report), report, preview(path, photo))
+
+
+def preview(path: str, photo: np.ndarray):
+    """What the upload box shows: the upload itself, or, for the formats most browsers cannot draw (an iPhone's HEIC,
+    TIFF), the photo as it was read, which gradio stores as a PNG in its cache (swept as uploads are). Being the
+    pixels the analysis read, checking it again gives the same report."""
+    with Image.open(path) as image:
+        undrawable = image.format in ("HEIF", "TIFF")
+    return photo if undrawable else gr.skip()
 
 
 # ---------------------------------------------------------------- the page
@@ -322,7 +333,7 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(CACHE_
     with gr.Row():
         with gr.Column(scale=1):
             photo_input = gr.Image(label="Face photo", type="filepath", sources=["upload", "webcam", "clipboard"],
-                                   height=360)
+                                   height=360, format="png")  # a `preview` stored losslessly
             strictness_choice = gr.Radio(
                 [(f"{name}: {level.description}", name) for name, level in STRICTNESS.items()],
                 value=DEFAULT_STRICTNESS, label="Strictness")
@@ -352,7 +363,7 @@ with gr.Blocks(title="PixelPerfect — face photo quality", delete_cache=(CACHE_
                 with gr.Tab("About"):
                     gr.Markdown("| defect | what it means |\n|---|---|\n" + DEFECT_TABLE)
 
-    outputs = [verdict, defect_bars, metric_bars, advice, id_checks, face_view, report_json]
+    outputs = [verdict, defect_bars, metric_bars, advice, id_checks, face_view, report_json, photo_input]
     page_inputs = [photo_input, strictness_choice, profile_choice]
     check.click(show, page_inputs, outputs, api_visibility="private", preprocess=False)
     photo_input.upload(show, page_inputs, outputs, api_visibility="private", preprocess=False)

@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+import pillow_heif
 import pytest
 from PIL import Image
 
@@ -25,11 +26,12 @@ def photos(tmp_path_factory, grace_hopper, cat):
     folder = tmp_path_factory.mktemp("photos")
     blurred = apply_defect(grace_hopper, "blur", 2, np.random.default_rng(0), "gaussian")[0]
     paths = {"grace": folder / "grace.jpg", "blurred": folder / "blurred.png", "cat": folder / "cat.png",
-             "text": folder / "notes.jpg"}
+             "text": folder / "notes.jpg", "iphone": folder / "grace.heic"}
     Image.fromarray(grace_hopper).save(paths["grace"], quality=95)
     Image.fromarray(blurred).save(paths["blurred"])
     Image.fromarray(cat).save(paths["cat"])
     paths["text"].write_text("not a photo")
+    pillow_heif.from_pillow(Image.fromarray(grace_hopper)).save(paths["iphone"], quality=90)
     return paths
 
 
@@ -214,5 +216,13 @@ def test_browser_upload_shows_verdict_and_bars(client, photos, tmp_path_factory)
         assert page.get_by_text("ID-photo checks").first.is_visible()
         shot = Path(tmp_path_factory.getbasetemp()) / "app-screenshot.png"
         page.screenshot(path=str(shot), full_page=True)
+        # An iPhone's HEIC, which Chromium cannot draw: the verdict comes, and the upload box shows the photo read.
+        page.locator("input[type=file]").first.set_input_files(str(photos["iphone"]))
+        page.get_by_text("GOOD PHOTO").wait_for(timeout=60_000)
+        shown = page.locator("img[src*='/gradio_api/file=']").first
+        shown.wait_for(timeout=30_000)
+        page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=shown.element_handle(),
+                               timeout=30_000)
+        assert shown.evaluate("image => image.naturalWidth") == 512  # Grace Hopper's width: her photo, drawn
         browser.close()
     assert shot.stat().st_size > 10_000
