@@ -2,7 +2,8 @@
 
     python -m benchmarks.load [--requests 500] [--concurrency 8] [--url http://127.0.0.1:7860]
     python -m benchmarks.load --queue-limits 1 2 4     # the app's queue concurrency limit, one run each
-    python -m benchmarks.load --uploads --requests 40  # per upload size (12, 4, 1 MP, crop), concurrency 1 and 8;
+    python -m benchmarks.load --uploads --requests 40  # per upload (12 MP JPEG and HEIC, 4, 1 MP, crop), at
+                                                          # concurrency 1 and 8;
                                                           # --requests is per row
 
 Without --url it starts app.demo on a free local port itself, once per queue limit asked for.
