@@ -67,7 +67,7 @@ def _from_bytes(data: bytes) -> np.ndarray:
         raise ImageError(f"The file is {len(data) / 2**20:.0f} MB; the limit is {MAX_UPLOAD_MB} MB.")
     try:
         image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError):
+    except (UnidentifiedImageError, OSError, EOFError, RuntimeError, ValueError, SyntaxError):  # libavif's too
         if data.startswith(_SIGNATURES) or data[8:12] == b"WEBP" or (data[4:8] == b"ftyp" and
                                                                       data[8:12] in _ISO_BRANDS):
             raise ImageError("The image is truncated or damaged: only part of it can be read. "
@@ -96,7 +96,8 @@ def _from_bytes(data: bytes) -> np.ndarray:
             if image.format != "HEIF":  # a HEIF opens on its primary image, which need not be its first
                 image.seek(0)  # the first frame of an animation
             image.load()
-        except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as error:  # libheif's and libavif's too
+        # libheif's and libavif's errors too, and a damaged header's field of the wrong type (TIFF)
+        except (OSError, SyntaxError, ValueError, EOFError, RuntimeError, TypeError, IndexError) as error:
             if "truncated" in str(error).lower() or "broken" in str(error).lower():
                 raise ImageError("The image is truncated: only part of the file arrived. Upload it again.") from None
             raise ImageError("The image file is damaged and cannot be decoded. Upload it again or take a new "
