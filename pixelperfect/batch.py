@@ -20,6 +20,7 @@ import csv
 import hashlib
 import importlib.util
 import json
+import logging
 import multiprocessing
 import os
 import sys
@@ -31,6 +32,8 @@ from pathlib import Path
 
 from .verdict import blocking, minor_issues
 
+logger = logging.getLogger(__name__)
+UNEXPECTED_DECODING_ERROR = "The file could not be decoded: its decoder failed in a way not foreseen (logged)."
 SUFFIXES = {".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".avif", ".bmp", ".tif", ".tiff", ".gif"}
 LISTING_SUFFIXES = {".csv", ".parquet"}
 LISTING_COLUMNS = ("path", "file", "image", "filename")  # the first of these a listing has names the images
@@ -161,6 +164,9 @@ class ShardScorer:
                 readable.append(record)
             except ImageError as error:
                 record["error"] = str(error)
+            except Exception:  # a decoder's own bug: stopping would not help, a resumed run meets the file again
+                logger.exception("decoding %s failed", photo.key)
+                record["error"] = UNEXPECTED_DECODING_ERROR
             records.append(record)
         for record, report in zip(readable, self.analyzer.analyze_batch(arrays) if arrays else []):
             record["report"] = report.to_dict()

@@ -14,7 +14,7 @@ from datasets import Dataset, Image as ImageFeature
 from PIL import Image
 
 from pixelperfect import __main__ as cli
-from pixelperfect.batch import flat_row, list_photos, score, shard_folder
+from pixelperfect.batch import UNEXPECTED_DECODING_ERROR, flat_row, list_photos, score, shard_folder
 
 SETTINGS = {"strictness": "standard", "profile": "photo"}
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +49,25 @@ def test_a_folder_is_scored_with_an_error_row_for_the_unreadable_photo(folder, t
     assert "report" not in broken and "image" in broken["error"]
     assert summary.scored == 5 and summary.failed == 1
     assert len(list(shard_folder(output).glob("shard-*.jsonl"))) == 3
+
+
+def test_a_decoder_failing_in_a_way_not_foreseen_costs_one_row_not_the_run(folder, tmp_path, monkeypatch):
+    """Stopping would not help: a resumed run would meet the same file again and never finish."""
+    from pixelperfect import images
+
+    poisoned, load_image = (folder / "astronaut.png").read_bytes(), images.load_image
+
+    def failing_on_one_file(data):
+        if isinstance(data, bytes) and data == poisoned:
+            raise RuntimeError("a decoder's own bug")
+        return load_image(data)
+
+    monkeypatch.setattr(images, "load_image", failing_on_one_file)
+    output = tmp_path / "scores.jsonl"
+    summary = score(list_photos([str(folder)]), output, SETTINGS, shard_size=2)
+    rows = {Path(row["file"]).name: row for row in rows_of(output)}
+    assert rows["astronaut.png"]["error"] == UNEXPECTED_DECODING_ERROR and "report" not in rows["astronaut.png"]
+    assert summary.scored == 4 and summary.failed == 2 and "report" in rows["grace.jpg"]
 
 
 def test_an_interrupted_run_resumes_to_the_same_rows_with_no_duplicate_and_no_gap(folder, tmp_path):
