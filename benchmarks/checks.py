@@ -43,9 +43,12 @@ def checked(labels: list[Path], shared: Path) -> list[tuple[dict, dict]]:
     for path in labels:
         with path.open() as labels_file:
             labelled += [row | {"group": group_of(row["file"], path, shared)} for row in csv.DictReader(labels_file)]
+    read = {}  # a photo in several label files (AFLW2000's, for eyes and for glasses) is read once
     for row in labelled:
-        photo = load_image(shared / row["file"])
-        rows.append((row, run_checks(photo, find_face(photo))))
+        if row["file"] not in read:
+            photo = load_image(shared / row["file"])
+            read[row["file"]] = run_checks(photo, find_face(photo))
+        rows.append((row, read[row["file"]]))
     return rows
 
 

@@ -61,13 +61,14 @@ def group_of(file: str, shared: Path) -> str:
 @torch.inference_mode()
 def backbone_features(path: str, crops: list[np.ndarray], side: int | None = None) -> tuple[dict, float]:
     """Per crop: the pooled output (class token and mean patch token, as `Dinov2ForImageClassification`'s head reads
-    it) and the mean of the top quarter of the patch grid; and the milliseconds a face, batched in bfloat16."""
+    it), the mean of the top quarter of the patch grid and of the quarter below it, at eye height; and the
+    milliseconds a face, batched in bfloat16."""
     from transformers import AutoImageProcessor, AutoModel
 
     model = AutoModel.from_pretrained(path, dtype=torch.float32).eval()
     processor = AutoImageProcessor.from_pretrained(path)
     resize = {} if side is None else {"size": {"height": side, "width": side}, "do_center_crop": False}
-    pooled, top, spent = [], [], 0.0
+    pooled, top, eyes, spent = [], [], [], 0.0
     for start in range(0, len(crops), 32):
         pixels = processor(images=crops[start:start + 32], return_tensors="pt", **resize)["pixel_values"]
         began = time.perf_counter()
@@ -77,8 +78,11 @@ def backbone_features(path: str, crops: list[np.ndarray], side: int | None = Non
         patches = tokens[:, 1:]
         grid = round(patches.shape[1] ** 0.5)
         pooled.append(torch.cat([tokens[:, 0], patches.mean(1)], 1).numpy())
-        top.append(patches.reshape(len(tokens), grid, grid, -1)[:, :max(1, grid // 4)].mean((1, 2)).numpy())
-    return {"pooled": np.concatenate(pooled), "top": np.concatenate(top)}, spent * 1000 / len(crops)
+        rows = patches.reshape(len(tokens), grid, grid, -1)
+        top.append(rows[:, :max(1, grid // 4)].mean((1, 2)).numpy())
+        eyes.append(rows[:, grid // 4:max(grid // 4 + 1, grid // 2)].mean((1, 2)).numpy())
+    return ({"pooled": np.concatenate(pooled), "top": np.concatenate(top), "eyes": np.concatenate(eyes)},
+            spent * 1000 / len(crops))
 
 
 def probe_row(name: str, ms: float, target: str, features: np.ndarray, rows: list[dict], groups: np.ndarray) -> str:

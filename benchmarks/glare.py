@@ -25,9 +25,8 @@ import csv
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from benchmarks.coverings import SHIPPED
+from benchmarks.coverings import SHIPPED, backbone_features
 from pixelperfect.checks import face_geometry
 from pixelperfect.eyewear import CHEEK_BOXES, eye_band
 from pixelperfect.faces import crop_face, find_face
@@ -45,24 +44,6 @@ def lens_brightness(band: np.ndarray) -> float:
     cheeks = np.concatenate([band[y0:y1, x0:x1].ravel() for x0, x1, y0, y1 in CHEEK_BOXES])
     bright = np.percentile(cheeks, 90)
     return max(float((band[y0:y1, x0:x1] > bright).mean()) for x0, x1, y0, y1 in LENS_BOXES)
-
-
-def backbone_features(crops: list[np.ndarray]) -> np.ndarray:
-    """The shipped backbone's pooled output (class token, mean patch token) and its patch rows at eye height."""
-    from transformers import AutoImageProcessor, AutoModel
-
-    model = AutoModel.from_pretrained(str(SHIPPED), dtype=torch.float32).eval()
-    processor = AutoImageProcessor.from_pretrained(str(SHIPPED))
-    features = []
-    with torch.no_grad():
-        for start in range(0, len(crops), 32):
-            pixels = processor(images=crops[start:start + 32], return_tensors="pt")["pixel_values"]
-            tokens = model(pixel_values=pixels).last_hidden_state
-            grid = round((tokens.shape[1] - 1) ** 0.5)
-            patches = tokens[:, 1:].reshape(len(tokens), grid, grid, -1)
-            features.append(torch.cat([tokens[:, 0], tokens[:, 1:].mean(1),
-                                       patches[:, grid // 4:grid // 2].mean((1, 2))], 1).numpy())
-    return np.concatenate(features)
 
 
 def best_balanced_accuracy(scores: np.ndarray, truth: np.ndarray) -> float:
@@ -85,7 +66,8 @@ def main(argv=None):
     glare = np.array([int(row["glare"]) for row in rows])
     sure = np.array(["glare" not in row["unsure"] for row in rows])
     utkface = np.array([row["file"].startswith("utkface/") for row in rows])
-    features = backbone_features([crop for crop, own in zip(crops, utkface) if own])
+    shipped, _ = backbone_features(str(SHIPPED), [crop for crop, own in zip(crops, utkface) if own])
+    features = np.hstack([shipped["pooled"], shipped["eyes"]])
     print(f"{len(rows)} labelled faces with landmarks: {utkface.sum()} UTKFace (glare over an eye "
           f"{(glare[utkface] == 2).sum()}, elsewhere on a lens {(glare[utkface] == 1).sum()}), "
           f"{(~utkface).sum()} AFLW2000 and real photos ({(glare[~utkface] == 2).sum()} · "
