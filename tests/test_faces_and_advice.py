@@ -28,6 +28,21 @@ def test_two_people_give_several(grace_hopper):
     assert result.outcome == "several" and "2 faces" in result.message
 
 
+def test_a_face_in_a_phone_sized_photo_is_found_where_it_is(grace_hopper):
+    """The detectors see a big photo shrunk by whole blocks first (`images.area_shrunk`, fast); the face they find
+    is where it is in the photo the portrait was enlarged from."""
+    small = find_face(grace_hopper).main
+    enlarged = cv2.resize(grace_hopper, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    frame = np.full((enlarged.shape[0], 3000, 3), 118, np.uint8)  # a landscape phone photo, 5.4 MP
+    frame[:, 700:700 + enlarged.shape[1]] = enlarged
+    big = find_face(frame)
+    assert big.outcome == "one"
+    # Face Mesh's key points, which place the crop, within 3 % of the face's width; the box within 15 %, as full
+    # range, which reads a face this small in its frame, draws it taller than short range does.
+    assert np.abs((np.array(big.main.keypoints) - [700, 0]) / 3 - small.keypoints).max() <= 0.03 * small.width
+    assert np.abs((np.array(big.main.corners) - [700, 0, 700, 0]) / 3 - small.corners).max() <= 0.15 * small.width
+
+
 def _placed(canvas: np.ndarray, photo: np.ndarray, face_width: int, left: int, top: int) -> None:
     """``photo`` shrunk so its face is ``face_width`` pixels wide, its face's corner put at (left, top)."""
     face = find_face(photo).main
