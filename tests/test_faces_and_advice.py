@@ -29,8 +29,8 @@ def test_two_people_give_several(grace_hopper):
 
 
 def test_a_face_in_a_phone_sized_photo_is_found_where_it_is(grace_hopper):
-    """The detectors see a big photo shrunk by whole blocks first (`images.area_shrunk`, fast); the face they find
-    is where it is in the photo the portrait was enlarged from."""
+    """The detectors see a big photo averaged in whole blocks first (`landmarks.DETECTOR_HEADROOM`); the face they
+    find is where it is in the portrait the photo was enlarged from."""
     small = find_face(grace_hopper).main
     enlarged = cv2.resize(grace_hopper, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
     frame = np.full((enlarged.shape[0], 3000, 3), 118, np.uint8)  # a landscape phone photo, 5.4 MP
