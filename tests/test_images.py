@@ -50,6 +50,19 @@ def test_an_iphone_heic_photo_and_an_avif_are_read(face):
         assert np.abs(array.astype(int) - np.asarray(face)).mean() < 3  # the photo, not just its size
 
 
+def test_a_heic_photo_keeps_its_pixels_when_more_photos_are_read(face):
+    """libheif's decoded frame is freed with its image; the photo returned must not be a view of it (the next photos
+    decoded would write over it)."""
+    first = load_image(heic(face))
+    kept = first.copy()
+    for colour in ((255, 0, 0), (0, 0, 255), (0, 255, 0)):
+        load_image(heic(Image.new("RGB", face.size, colour)))
+    assert np.array_equal(first, kept)
+    transparent = face.convert("RGBA")
+    transparent.putalpha(0)
+    assert (load_image(heic(transparent)) == 255).all()  # as every transparent photo: white
+
+
 def test_a_heic_stored_sideways_is_turned_upright_once(face):
     """An iPhone stores a portrait taken sideways with its orientation; libheif turns it, and the orientation it
     leaves must not turn it a second time."""
