@@ -98,6 +98,8 @@ def _from_bytes(data: bytes) -> np.ndarray:
             if image.format != "HEIF":  # a HEIF opens on its primary image, which need not be its first
                 image.seek(0)  # the first frame of an animation
             image.load()
+        except ImageError:  # already says what is wrong (a HEIC too small to read)
+            raise
         # libheif's and libavif's errors too, and a damaged header's field of the wrong type (TIFF)
         except (OSError, SyntaxError, ValueError, EOFError, RuntimeError, TypeError, IndexError) as error:
             if "truncated" in str(error).lower() or "broken" in str(error).lower():
@@ -111,8 +113,8 @@ def _decoded_heif(data: bytes) -> np.ndarray | None:
     """An 8-bit RGB HEIC's primary image as libheif decodes it (turned upright by libheif), reduced as `_to_rgb`
     reduces a large photo, read from libheif's buffer: pi-heif's Pillow plugin copies that buffer whole first, which
     for a 12 MP photo held 76 instead of 62 MB at the peak and for a 48 MP one 324 instead of 226 MB (libheif's own
-    decoded frame is the rest). None for anything else (transparency, grey, more than 8 bits: rare in photos), which
-    Pillow's path reads."""
+    decoded frame is the rest; a 10-bit photo is brought to 8 bits by libheif, as on Pillow's path). None for
+    anything else (transparency, grey: rare in photos), which Pillow's path reads."""
     heif = pi_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
     primary = heif[heif.primary_index]
     if primary.mode != "RGB":

@@ -63,6 +63,11 @@ def test_a_heic_photo_keeps_its_pixels_when_more_photos_are_read(face):
     assert (load_image(heic(transparent)) == 255).all()  # as every transparent photo: white
 
 
+def test_a_heic_too_small_to_read_says_so():
+    with pytest.raises(ImageError, match="only 20×40 pixels"):
+        load_image(heic(Image.new("RGB", (20, 40), (90, 80, 70))))
+
+
 def test_a_heic_stored_sideways_is_turned_upright_once(face):
     """An iPhone stores a portrait taken sideways with its orientation; libheif turns it, and the orientation it
     leaves must not turn it a second time."""
