@@ -110,7 +110,7 @@ def _from_bytes(data: bytes) -> np.ndarray:
 
 
 def _decoded_heif(data: bytes) -> np.ndarray | None:
-    """An 8-bit RGB HEIC's primary image as libheif decodes it (turned upright by libheif), reduced as `_to_rgb`
+    """An RGB HEIC's primary image as libheif decodes it (turned upright by libheif), reduced as `_to_rgb`
     reduces a large photo, read from libheif's buffer: pi-heif's Pillow plugin copies that buffer whole first, which
     for a 12 MP photo held 76 instead of 62 MB at the peak and for a 48 MP one 324 instead of 226 MB (libheif's own
     decoded frame is the rest; a 10-bit photo is brought to 8 bits by libheif, as on Pillow's path). None for

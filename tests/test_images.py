@@ -58,9 +58,12 @@ def test_a_heic_photo_keeps_its_pixels_when_more_photos_are_read(face):
     for colour in ((255, 0, 0), (0, 0, 255), (0, 255, 0)):
         load_image(heic(Image.new("RGB", face.size, colour)))
     assert np.array_equal(first, kept)
+
+
+def test_a_transparent_heic_shows_white_as_other_transparent_photos_do(face):
     transparent = face.convert("RGBA")
     transparent.putalpha(0)
-    assert (load_image(heic(transparent)) == 255).all()  # as every transparent photo: white
+    assert (load_image(heic(transparent)) == 255).all()
 
 
 def test_a_heic_too_small_to_read_says_so():
