@@ -58,6 +58,8 @@ def table(title: str, groups: list[str], rows: list[tuple[str, dict[str, bool]]]
     """Fail shares per group; ``rows`` are (group, {check: failed}) with an empty dict where no landmarks were read."""
     sizes = {group: sum(g == group for g, _ in rows) for group in groups}
     shown = [group for group in groups if sizes[group] >= SMALLEST_GROUP]
+    if not shown:  # a small --count
+        return f"{title}: no group of {SMALLEST_GROUP} faces or more"
     lines = [f"| {title} | " + " | ".join(f"{group} (n={sizes[group]})" for group in shown) + " | largest gap |",
              "|---" * (len(shown) + 2) + "|"]
 

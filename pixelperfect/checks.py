@@ -113,7 +113,7 @@ class Geometry:
     @cached_property
     def not_neutral(self) -> float:
         """How likely the expression is not neutral (`expression`)."""
-        return expression.non_neutral_score(expression.expression_probabilities(self.photo, self.face))
+        return expression.non_neutral_score(expression.expression_features(self.photo, self.face, self.mesh))
 
     @cached_property
     def off_centre(self) -> float:

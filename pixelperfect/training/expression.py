@@ -3,9 +3,10 @@
     python -m pixelperfect.training.expression [--labels benchmarks/labels/face_attributes.csv ...] [--shared ../shared]
 
 Only the labels' UTKFace rows are used (the real photos stay held out for `benchmarks.checks`): each face's
-`expression.expression_probabilities` (the classifier's seven, as logarithms) against whether its expression is not
-neutral (a smile, laughter or another). The model is fitted as the glasses' is (`training.linear`: components, ridge
-and threshold chosen by 5-fold cross-validation) and folded into one weight per expression.
+`expression.expression_features` (the classifier's seven, as logarithms, averaged over three squares round the face)
+against whether its expression is not neutral (a smile, laughter or another). The model is fitted as the glasses' is
+(`training.linear`: components, ridge and threshold chosen by 5-fold cross-validation) and folded into one weight per
+expression.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..expression import EXPRESSION_FILE, EXPRESSIONS, expression_features, expression_probabilities
+from ..expression import EXPRESSION_FILE, EXPRESSIONS, expression_features
 from .linear import fit_and_save, labelled_arrays
 
 COMPONENTS = (2, 4, 7)
@@ -28,12 +29,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     features, labels = labelled_arrays(
         args.labels, args.shared,
-        lambda geometry: expression_features(expression_probabilities(geometry.photo, geometry.face)),
+        lambda geometry: expression_features(geometry.photo, geometry.face, geometry.mesh),
         lambda row: row["expression"] != "neutral")
     print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, script=__spec__.name,
                        positives="smiling or otherwise not neutral",
                        reads=f"A face's expression not neutral, from the log-probabilities of the fer classifier's "
-                             f"{len(EXPRESSIONS)} expressions ({', '.join(EXPRESSIONS)})"))
+                             f"{len(EXPRESSIONS)} expressions ({', '.join(EXPRESSIONS)}), averaged over three squares "
+                             f"round the face"))
 
 
 if __name__ == "__main__":
