@@ -122,7 +122,7 @@ def _decoded_heif(data: bytes) -> np.ndarray | None:
     _check_size(*primary.size)
     # A view of memory that `primary` owns: what is returned must be made from it while `primary` lives.
     decoded = np.asarray(primary)
-    if max(primary.size) > WORKING_SIDE and (factor := max(primary.size) // DRAFT_SIDE) >= 2:
+    if (factor := _box_reduction(primary.size)) >= 2:
         return _within_working_side(cv2.resize(decoded, None, fx=1 / factor, fy=1 / factor,
                                                interpolation=cv2.INTER_AREA))  # a box average, as Image.reduce
     within = _within_working_side(decoded)
@@ -145,7 +145,7 @@ def _decoded_by_opencv(data: bytes, image: Image.Image, full_width: int) -> np.n
     the rare draft still twice `DRAFT_SIDE` long, which `_to_rgb` box-reduces before it becomes an array."""
     reduction = round(full_width / image.width)
     if (image.mode not in ("RGB", "L") or reduction not in _OPENCV_REDUCED or not data.endswith(b"\xff\xd9")
-            or (max(image.size) > WORKING_SIDE and max(image.size) // DRAFT_SIDE >= 2)):
+            or _box_reduction(image.size) >= 2):
         return None
     bgr = cv2.imdecode(np.frombuffer(data, np.uint8), _OPENCV_REDUCED[reduction] | cv2.IMREAD_IGNORE_ORIENTATION)
     if bgr is None or bgr.shape[1::-1] != image.size:
@@ -188,10 +188,7 @@ def _to_rgb(image: Image.Image, owned: bool = False) -> np.ndarray:
     if image.mode not in ("RGB", "L", "RGBA"):
         image = image.convert("RGBA" if transparent else "RGB")
     _check_size(*image.size)
-    if max(image.size) > WORKING_SIDE and (factor := max(image.size) // DRAFT_SIDE) >= 2:
-        # a whole-number box reduction keeping the long side at least DRAFT_SIDE, as libjpeg's draft does for a
-        # JPEG, so that a large photo's full-size copy goes first and the rest works on the reduced one (a 4000 px
-        # photo: 2000 px)
+    if (factor := _box_reduction(image.size)) >= 2:
         image = image.reduce(factor)
     if transparent:
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))  # transparent areas show as white
@@ -199,6 +196,13 @@ def _to_rgb(image: Image.Image, owned: bool = False) -> np.ndarray:
     if image.mode != "RGB":
         image = image.convert("RGB")
     return _within_working_side(np.asarray(image))
+
+
+def _box_reduction(size: tuple[int, int]) -> int:
+    """The whole-number box reduction a decoded photo of ``size`` gets (1: none): keeping its long side at least
+    DRAFT_SIDE, as libjpeg's draft does for a JPEG, so that a large photo's full-size copy goes first and the rest
+    works on the reduced one (a 4000 px photo: 2000 px)."""
+    return max(size) // DRAFT_SIDE if max(size) > WORKING_SIDE else 1
 
 
 def _within_working_side(array: np.ndarray) -> np.ndarray:
@@ -217,11 +221,11 @@ def whole_factor(shape: tuple[int, ...], size: tuple[int, int]) -> int:
     return min(shape[1] // size[0], shape[0] // size[1])
 
 
-def area_shrunk(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``image`` area-averaged down to ``size`` (width, height): first by the largest whole factor, which OpenCV
-    averages on its fast path (a 1,100 px square to an eighth: 0.8 instead of 3.4 ms), then the rest; edges land
-    within a third of an output pixel of where one step puts them."""
-    factor = whole_factor(image.shape, size)
+def area_shrunk(image: np.ndarray, size: tuple[int, int], headroom: int = 1) -> np.ndarray:
+    """``image`` area-averaged down to ``size`` (width, height): first by the largest whole factor that keeps it at
+    least ``headroom`` times ``size``, which OpenCV averages on its fast path (a 1,100 px square to an eighth: 0.8
+    instead of 3.4 ms), then the rest; edges land within a third of an output pixel of where one step puts them."""
+    factor = whole_factor(image.shape, (headroom * size[0], headroom * size[1]))
     if factor >= 2:
         image = cv2.resize(image, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
     if image.shape[1::-1] == tuple(size):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .images import whole_factor
+from .images import area_shrunk
 from .litert import run_model
 
 # Key points BlazeFace gives, in its order. "Right" is the person's right, on the left of the photo.
@@ -39,8 +39,9 @@ FULL_RANGE = DetectorSpec("face_detection_full_range.tflite", 192, (4,), (1,), 0
 SUPPRESSION_IOU = 0.3
 # A big photo reaches the detector's input in two steps: averaged in whole blocks (OpenCV's fast path: 0.5 instead of
 # 5.5 ms from a 2000 px photo) down to no less than this many times the input, then area-averaged the rest of the way.
-# BlazeFace notices the filter: blocks all the way down (`images.area_shrunk`) lost a face and moved boxes on the real
-# photos enlarged to 4000 px; with this headroom they keep their faces, and a photo under 768 px is read as before.
+# BlazeFace notices the filter: blocks all the way down (`images.area_shrunk`'s default) lost a face and moved boxes
+# on the real photos enlarged to 4000 px; with this headroom they keep their faces, and a photo under 768 px is read
+# as before.
 DETECTOR_HEADROOM = 3
 MESH_FILE, MESH_SIDE = "face_landmark.tflite", 192
 MESH_MARGIN = 1.5  # the mesh reads a square 1.5 times the detected box, turned so the eyes are level
@@ -117,13 +118,9 @@ def detect(rgb: np.ndarray, spec: DetectorSpec = SHORT_RANGE) -> list[Detection]
     longest = max(height, width)
     scale = spec.side / longest
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    if scale < 0.5:  # area averaging where the photo shrinks a lot; from 200 px, linear is faster and finds the same
-        factor = whole_factor(rgb.shape, (DETECTOR_HEADROOM * size[0], DETECTOR_HEADROOM * size[1]))
-        if factor >= 2:
-            rgb = cv2.resize(rgb, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
-        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-    else:
-        small = cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)
+    # Area averaging where the photo shrinks a lot; from 200 px, linear is faster and finds the same.
+    small = (area_shrunk(rgb, size, DETECTOR_HEADROOM) if scale < 0.5
+             else cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR))
     canvas = np.zeros((spec.side, spec.side, 3), np.float32)
     top, left = (spec.side - small.shape[0]) // 2, (spec.side - small.shape[1]) // 2
     canvas[top:top + small.shape[0], left:left + small.shape[1]] = np.multiply(small, 1 / 127.5, dtype=np.float32) - 1
