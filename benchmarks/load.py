@@ -11,6 +11,7 @@ Prints errors, latency p50/p95 and throughput. Not a test: the figures depend on
 """
 
 import argparse
+import queue
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -80,15 +81,22 @@ def run(url: str, photos: list[Path], requests: int, concurrency: int, limit) ->
     """One table row: ``requests`` calls of /analyze from ``concurrency`` client threads."""
     from gradio_client import Client, handle_file
 
-    clients = [Client(url, verbose=False) for _ in range(concurrency)]
+    # Each call borrows a client no other call holds: a client's session is not meant to carry two calls at once,
+    # and sharing one would count its errors as the server's. Made before the clock starts.
+    idle = queue.SimpleQueue()
+    for _ in range(concurrency):
+        idle.put(Client(url, verbose=False))
 
     def one(index):
+        client = idle.get()
         start = time.perf_counter()
         try:
-            clients[index % concurrency].predict(handle_file(str(photos[index % len(photos)])), api_name="/analyze")
+            client.predict(handle_file(str(photos[index % len(photos)])), api_name="/analyze")
             return time.perf_counter() - start, None
         except Exception as error:  # counted and reported, the load goes on
             return time.perf_counter() - start, repr(error)[:200]
+        finally:
+            idle.put(client)
 
     one(0)  # the first call sets up the route; not counted
     started = time.perf_counter()
