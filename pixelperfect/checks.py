@@ -106,14 +106,22 @@ class Geometry:
         return self.largest_gap(INNER_LIPS) / self.face.eyes_to_mouth
 
     @cached_property
+    def expression_logs(self) -> np.ndarray:
+        """The expression classifier's seven log-probabilities (`expression.expression_features`): the expression
+        check reads them, and so does the open-mouth model."""
+        return expression.expression_features(self.photo, self.face, self.mesh)
+
+    @cached_property
     def mouth_open(self) -> float:
-        """How likely the lips are apart, from the light across them and the inner lips' gap (`mouth`)."""
-        return mouth.open_mouth_score(mouth.mouth_features(self.photo, self.mesh, self.mouth_opening))
+        """How likely the lips are apart, from the light across them, the inner lips' gap and the expression
+        (`mouth`)."""
+        return mouth.open_mouth_score(mouth.mouth_features(self.photo, self.mesh, self.mouth_opening,
+                                                           self.expression_logs))
 
     @cached_property
     def not_neutral(self) -> float:
         """How likely the expression is not neutral (`expression`)."""
-        return expression.non_neutral_score(expression.expression_features(self.photo, self.face, self.mesh))
+        return expression.non_neutral_score(self.expression_logs)
 
     @cached_property
     def off_centre(self) -> float:
@@ -288,9 +296,9 @@ CHECKS: dict[str, Check] = {check.name: check for check in [
           "(pixelperfect.training.eyewear); ISO/IEC 19794-5 allows clear glasses", "", GLASSES_YAW),
     Check("mouth_closed", "Mouth closed", lambda g: g.mouth_open, 0.5, _at_most, "chance the lips are apart",
           "Close your mouth and keep a neutral expression.",
-          "ours, a model on the light across the lips and the inner lips' gap fitted on the labelled UTKFace faces "
-          "of benchmarks/labels (pixelperfect.training.mouth); OFIQ's MouthClosed reads the gap alone, which flags "
-          "closed full lips", "MouthClosed"),
+          "ours, a model on the light across the lips, the inner lips' gap and the expression classifier's read, "
+          "fitted on the labelled UTKFace faces of benchmarks/labels (pixelperfect.training.mouth); OFIQ's "
+          "MouthClosed reads the gap alone, which flags closed full lips", "MouthClosed"),
     Check("expression", "Neutral expression", lambda g: g.not_neutral, 0.5, _at_most, "chance it is not neutral",
           "Keep a neutral expression: no smile, lips together, eyes relaxed.",
           "ours, a model on the fer classifier's seven expressions fitted on the labelled UTKFace faces of "

@@ -4,8 +4,10 @@ Face Mesh places the inner lips apart on many closed mouths with full lips: on U
 median gap of a closed mouth is twice the others' (README, *Across skin tones*), so the gap alone flags them. The
 light across the lips says more: an open mouth shows teeth or the dark inside between them, a closed one only the
 line where the lips meet. `lip_profile` samples the luminance along three lines across the lips, from above the
-upper lip to below the lower one; `open_mouth_score` is a linear model on those samples and the gap (``mouth.json``,
-fitted by `pixelperfect.training.mouth` on UTKFace faces labelled by eye).
+upper lip to below the lower one; `open_mouth_score` is a linear model on those samples, the gap and what the
+expression classifier reads of the whole face (`expression.expression_features`, already read for the `expression`
+check: a laugh or surprise parts the lips), fitted by `pixelperfect.training.mouth` on UTKFace faces labelled by eye
+(``mouth.json``).
 """
 
 from __future__ import annotations
@@ -46,9 +48,10 @@ def lip_profile(photo: np.ndarray, mesh: np.ndarray) -> np.ndarray:
     return (values - np.median(values)) / (values.std() + 1e-3)
 
 
-def mouth_features(photo: np.ndarray, mesh: np.ndarray, gap: float) -> np.ndarray:
-    """The lip profile and the inner lips' largest gap (in eyes-to-mouth distances), as the model reads them."""
-    return np.append(lip_profile(photo, mesh), gap)
+def mouth_features(photo: np.ndarray, mesh: np.ndarray, gap: float, expression_logs: np.ndarray) -> np.ndarray:
+    """The lip profile, the inner lips' largest gap (in eyes-to-mouth distances) and the expression classifier's
+    seven log-probabilities (`expression.expression_features`), as the model reads them."""
+    return np.concatenate([lip_profile(photo, mesh), [gap], expression_logs])
 
 
 def open_mouth_score(features: np.ndarray) -> float:

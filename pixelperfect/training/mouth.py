@@ -6,9 +6,9 @@
 The UTKFace rows of the label files: the 400 drawn at random and the 319 drawn by race, so that closed mouths with
 full lips, which Face Mesh reads apart, are many (`benchmarks/labels/README.md`). The real photos and
 ``mouths_held_out.csv`` stay out, for `benchmarks.checks` and `benchmarks.skin_tones`. Each face becomes
-`mouth.mouth_features` (the light across the lips and the inner lips' gap); the model is fitted as the glasses' is
-(`training.linear`: components, ridge and threshold chosen by 5-fold cross-validation) and folded into one weight per
-feature.
+`mouth.mouth_features` (the light across the lips, the inner lips' gap and the expression classifier's seven
+log-probabilities); the model is fitted as the glasses' is (`training.linear`: components, ridge and threshold chosen
+by 5-fold cross-validation) and folded into one weight per feature.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..mouth import MOUTH_FILE, mouth_features
+from ..expression import EXPRESSIONS
+from ..mouth import ACROSS, MOUTH_FILE, SAMPLES, mouth_features
 from .linear import fit_and_save, labelled_arrays
 
-COMPONENTS = (10, 20, 40, 97)
+COMPONENTS = (10, 20, 40, 104)
 RIDGES = (1.0, 3.0, 10.0, 30.0)
 LABELS = (Path("benchmarks/labels/face_attributes.csv"), Path("benchmarks/labels/mouths.csv"))
 
@@ -32,11 +33,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     features, labels = labelled_arrays(
         args.labels, args.shared,
-        lambda geometry: mouth_features(geometry.photo, geometry.mesh, geometry.mouth_opening),
+        lambda geometry: mouth_features(geometry.photo, geometry.mesh, geometry.mouth_opening,
+                                        geometry.expression_logs),
         lambda row: row["mouth_open"] == "1")
     print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, script=__spec__.name, positives="open",
-                       reads=f"Mouth open from the light across the lips (3 lines of {(features.shape[1] - 1) // 3} "
-                             "samples) and the inner lips' gap"))
+                       reads=f"Mouth open from the light across the lips ({len(ACROSS)} lines of {SAMPLES} "
+                             f"samples), the inner lips' gap and the expression classifier's {len(EXPRESSIONS)} "
+                             "log-probabilities"))
 
 
 if __name__ == "__main__":
