@@ -106,7 +106,7 @@ class Geometry:
         return self.largest_gap(INNER_LIPS) / self.face.eyes_to_mouth
 
     @cached_property
-    def expression_logs(self) -> np.ndarray:
+    def expression_log_probabilities(self) -> np.ndarray:
         """The expression classifier's seven log-probabilities (`expression.expression_features`): the expression
         check reads them, and so does the open-mouth model."""
         return expression.expression_features(self.photo, self.face, self.mesh)
@@ -116,12 +116,12 @@ class Geometry:
         """How likely the lips are apart, from the light across them, the inner lips' gap and the expression
         (`mouth`)."""
         return mouth.open_mouth_score(mouth.mouth_features(self.photo, self.mesh, self.mouth_opening,
-                                                           self.expression_logs))
+                                                           self.expression_log_probabilities))
 
     @cached_property
     def not_neutral(self) -> float:
         """How likely the expression is not neutral (`expression`)."""
-        return expression.non_neutral_score(self.expression_logs)
+        return expression.non_neutral_score(self.expression_log_probabilities)
 
     @cached_property
     def off_centre(self) -> float:

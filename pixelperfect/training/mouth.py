@@ -20,7 +20,7 @@ from ..expression import EXPRESSIONS
 from ..mouth import ACROSS, MOUTH_FILE, SAMPLES, mouth_features
 from .linear import fit_and_save, labelled_arrays
 
-COMPONENTS = (10, 20, 40, 104)
+COMPONENTS = (10, 20, 40)  # and all the features
 RIDGES = (1.0, 3.0, 10.0, 30.0)
 LABELS = (Path("benchmarks/labels/face_attributes.csv"), Path("benchmarks/labels/mouths.csv"))
 
@@ -34,9 +34,10 @@ def main(argv=None):
     features, labels = labelled_arrays(
         args.labels, args.shared,
         lambda geometry: mouth_features(geometry.photo, geometry.mesh, geometry.mouth_opening,
-                                        geometry.expression_logs),
+                                        geometry.expression_log_probabilities),
         lambda row: row["mouth_open"] == "1")
-    print(fit_and_save(features, labels, COMPONENTS, RIDGES, args.output, script=__spec__.name, positives="open",
+    print(fit_and_save(features, labels, (*COMPONENTS, features.shape[1]), RIDGES, args.output, script=__spec__.name,
+                       positives="open",
                        reads=f"Mouth open from the light across the lips ({len(ACROSS)} lines of {SAMPLES} "
                              f"samples), the inner lips' gap and the expression classifier's {len(EXPRESSIONS)} "
                              "log-probabilities"))
